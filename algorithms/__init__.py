@@ -1,0 +1,1 @@
+"""Zero-respecting distributed algorithms with compressed communication."""
