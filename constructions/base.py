@@ -59,6 +59,7 @@ class ExactOracle:
     """The noiseless oracle O_i(x) = ∇f_i(x) (σ = 0)."""
 
     sigma: float = 0.0
+    deterministic: bool = True
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem

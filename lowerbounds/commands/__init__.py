@@ -1,0 +1,1 @@
+"""Sub-commands of the ``lowerbounds`` command line (see :mod:`lowerbounds.cli`)."""

@@ -1,0 +1,102 @@
+"""One run, its per-round trace, and rounds-to-ε (issue 2, item 7).
+
+A run records, after every communication round t = 0, 1, …, the suboptimality f(x̂_t) − f* of the
+reported point, its progress prog(x̂_t), and the cumulative bits (up and down) and oracle calls.
+Rounds-to-ε is the first t with f(x̂_t) − f* ≤ ε, read for a whole grid of ε from one trajectory.
+
+Stopping: a run ends when the smallest ε of the grid is reached (every rounds-to-ε is then
+determined exactly), when the round budget is spent (the unreached ε are *censored*, recorded as
+"> budget", never dropped), or when the iterate stops being finite (*diverged*, with the round).
+There is no plateau heuristic: on a zero-chain a plateau is the signal, not noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from algorithms.base import Algorithm
+from constructions.base import Oracle
+
+
+class Measured(Protocol):
+    def gap(self, x: NDArray[np.float64]) -> float: ...
+    def prog(self, x: NDArray[np.float64]) -> int: ...
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Per-round record of one run; arrays have length rounds + 1 (index t = after t rounds)."""
+
+    gaps: NDArray[np.float64]
+    progs: NDArray[np.int64]
+    bits_up: NDArray[np.int64]
+    bits_down: NDArray[np.int64]
+    oracle_calls: NDArray[np.int64]
+    budget: int
+    status: str  # "reached", "budget" or "diverged"
+
+    @property
+    def rounds(self) -> int:
+        return len(self.gaps) - 1
+
+    def rounds_to_eps(self, eps: float) -> int | None:
+        """First t with gap ≤ ε, or None when censored (not reached within the run)."""
+        hit = np.flatnonzero(self.gaps <= eps)
+        return int(hit[0]) if hit.size else None
+
+
+def run(
+    problem: Measured,
+    algorithm: Algorithm,
+    oracle: Oracle,
+    *,
+    n: int,
+    d: int,
+    budget: int,
+    eps_min: float,
+    rng: np.random.Generator,
+    x0: NDArray[np.float64] | None = None,
+    on_round: Callable[[int], None] | None = None,
+) -> Trace:
+    """Drive ``algorithm`` for at most ``budget`` rounds (see the module docstring for stopping)."""
+    if budget < 1:
+        raise ValueError(f"budget must be ≥ 1 round (got {budget})")
+    x0 = np.zeros(d) if x0 is None else np.asarray(x0, dtype=np.float64)
+    state = algorithm.init(n, d, x0, rng)
+    gaps = np.empty(budget + 1)
+    progs = np.empty(budget + 1, dtype=np.int64)
+    up = np.zeros(budget + 1, dtype=np.int64)
+    down = np.zeros(budget + 1, dtype=np.int64)
+    calls = np.zeros(budget + 1, dtype=np.int64)
+    x = algorithm.output(state)
+    gaps[0], progs[0] = problem.gap(x), problem.prog(x)
+    status = "budget"
+    t = 0
+    if gaps[0] <= eps_min:
+        status = "reached"
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            for t in range(1, budget + 1):
+                state, st = algorithm.step(state, oracle, rng)
+                x = algorithm.output(state)
+                g = problem.gap(x)
+                up[t] = up[t - 1] + st.bits_up
+                down[t] = down[t - 1] + st.bits_down
+                calls[t] = calls[t - 1] + st.oracle_calls
+                if not np.isfinite(g):
+                    gaps[t], progs[t] = np.inf, problem.prog(np.nan_to_num(x))
+                    status = "diverged"
+                    break
+                gaps[t], progs[t] = g, problem.prog(x)
+                if on_round is not None:
+                    on_round(t)
+                if g <= eps_min:
+                    status = "reached"
+                    break
+    m = t + 1
+    return Trace(gaps[:m].copy(), progs[:m].copy(), up[:m].copy(), down[:m].copy(), calls[:m].copy(),
+                 budget, status)
