@@ -15,6 +15,7 @@ import sys
 # Sub-command modules, in the order ``lowerbounds --help`` lists them.
 COMMANDS = [
     "lowerbounds.commands.report",
+    "lowerbounds.commands.bounds",
 ]
 
 
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         if os.environ.get("LOWERBOUNDS_DEBUG"):
             raise
-        print(f"lowerbounds: error: {str(e).splitlines()[0] if str(e) else "invalid value"}", file=sys.stderr)
+        print(f"lowerbounds: error: {str(e).splitlines()[0] if str(e) else 'invalid value'}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("lowerbounds: interrupted", file=sys.stderr)
