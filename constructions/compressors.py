@@ -9,7 +9,17 @@ returns the (n, d) array of compressed messages. It declares
   THEORY.md §3.1 shares its support) or each worker draws its own;
 * ``bits(M)``: the bits each worker's message costs. We count 64 bits per transmitted float and
   ⌈log2 d⌉ bits per transmitted index; with shared randomness the receiver regenerates the support
-  from the common seed, so indices cost nothing.
+  from the common seed, so indices cost nothing. ``bits_rule`` says the count in words;
+* ``tightness(d)``: a number τ ∈ (0, 1] with sup_x E‖C(x) − x‖²/‖x‖² ≥ τ·(declared ω, or 1 − δ),
+  i.e. how close to attained the declared constant is (1: attained; None: no claim). The
+  certifier (:mod:`lowerbounds.certify`) refutes a τ that no vector reaches, which is how an
+  over-declared constant (a square lost to operator precedence) is caught;
+* ``hard_vectors(d, rng)``: the vectors on which the author knows the constant is (nearly)
+  attained, added to the certifier's battery.
+
+The zoo beyond this module lives in :mod:`constructions.zoo` (top-k, quantizers, natural
+compression, scaled sign) and :mod:`constructions.compose` (composition, error feedback); the
+names the command line uses are in :mod:`constructions.registry`.
 
 Randomness comes only from the generator passed in; no compressor touches global random state.
 """
@@ -50,6 +60,15 @@ class Compressor(ABC):
     unbiased: ClassVar[bool] = False
     contractive: ClassVar[bool] = False
     shared: bool = False
+    #: E‖C(x) − x‖² is the same multiple of ‖x‖² for every x ≠ 0 (identity, rand-s, Bernoulli), so
+    #: the declared constant is attained by every vector.
+    exact: ClassVar[bool] = False
+    #: C(x) keeps a subset of x's coordinates unchanged and zeroes the rest (surely), so
+    #: ‖C(x)‖² + ‖C(x) − x‖² = ‖x‖² and supp C(x) ⊆ supp x.
+    projection: ClassVar[bool] = False
+    #: Carries memory from call to call (error feedback): not a map x ↦ C(x), cannot be certified.
+    stateful: ClassVar[bool] = False
+    bits_rule: ClassVar[str] = "64 bits per nonzero value + ⌈log2 d⌉ per index (0 if shared)"
 
     @abstractmethod
     def __call__(self, V: Array, rng: np.random.Generator) -> Array: ...
@@ -77,6 +96,33 @@ class Compressor(ABC):
         idx = 0 if self.shared else index_bits(M.shape[1])
         return nnz * (VALUE_BITS + idx)
 
+    def tightness(self, d: int) -> float | None:
+        """τ with sup_x E‖C(x) − x‖²/‖x‖² ≥ τ·(declared constant); None if the author claims nothing."""
+        return 1.0 if self.exact else None
+
+    def hard_vectors(self, d: int, rng: np.random.Generator) -> dict[str, Array]:
+        """Test vectors on which the declared constant is known to be (nearly) attained."""
+        return {}
+
+    def params(self) -> dict[str, object]:
+        """The constructor parameters (dataclass fields), for reports."""
+        import dataclasses
+
+        if not dataclasses.is_dataclass(self):
+            return {}
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if not isinstance(getattr(self, f.name), Compressor)}
+
+    def symbolic(self) -> dict[str, sp.Expr]:
+        """Declared constants as sympy expressions of d and the parameter symbols (values in
+        :meth:`params`); substituting the values gives :meth:`omega_expr` / :meth:`delta_expr`."""
+        out: dict[str, sp.Expr] = {}
+        if self.unbiased and self.omega_expr() is not None:
+            out["omega"] = self.omega_expr()
+        if self.contractive and self.delta_expr() is not None:
+            out["delta"] = self.delta_expr()
+        return out
+
     def describe(self) -> str:
         parts = []
         if self.unbiased:
@@ -94,6 +140,9 @@ class Identity(Compressor):
     name: ClassVar[str] = "identity"
     unbiased: ClassVar[bool] = True
     contractive: ClassVar[bool] = True
+    exact: ClassVar[bool] = True
+    projection: ClassVar[bool] = True
+    bits_rule: ClassVar[str] = "64·d (every value, no indices)"
     shared: bool = True
 
     def __call__(self, V: Array, rng: np.random.Generator) -> Array:
@@ -127,6 +176,8 @@ class RandS(Compressor):
     scaled: bool = True
     shared: bool = True
     name: ClassVar[str] = "rand-s"
+    exact: ClassVar[bool] = True
+    bits_rule: ClassVar[str] = "s·(64 + ⌈log2 d⌉) (indices free with shared randomness)"
 
     def __post_init__(self) -> None:
         if not isinstance(self.s, (int, np.integer)) or self.s < 1:
@@ -139,6 +190,14 @@ class RandS(Compressor):
     @property
     def contractive(self) -> bool:  # type: ignore[override]
         return not self.scaled
+
+    @property
+    def projection(self) -> bool:  # type: ignore[override]
+        return not self.scaled
+
+    def symbolic(self) -> dict[str, sp.Expr]:
+        s = sp.Symbol("s", positive=True, integer=True)
+        return {"omega": d_sym / s - 1} if self.scaled else {"delta": s / d_sym}
 
     def omega_expr(self) -> sp.Expr | None:
         return d_sym / self.s - 1 if self.scaled else None
@@ -186,6 +245,8 @@ class BernoulliSparsifier(Compressor):
     scaled: bool = True
     shared: bool = True
     name: ClassVar[str] = "bernoulli"
+    exact: ClassVar[bool] = True
+    bits_rule: ClassVar[str] = "64 per kept value + ⌈log2 d⌉ per index (0 if shared)"
 
     def __post_init__(self) -> None:
         if not (isinstance(self.p, (float, int)) and 0.0 < float(self.p) <= 1.0):
@@ -198,6 +259,14 @@ class BernoulliSparsifier(Compressor):
     @property
     def contractive(self) -> bool:  # type: ignore[override]
         return not self.scaled
+
+    @property
+    def projection(self) -> bool:  # type: ignore[override]
+        return not self.scaled
+
+    def symbolic(self) -> dict[str, sp.Expr]:
+        p = sp.Symbol("p", positive=True)
+        return {"omega": 1 / p - 1} if self.scaled else {"delta": p}
 
     def omega_expr(self) -> sp.Expr | None:
         return 1 / sp.nsimplify(self.p) - 1 if self.scaled else None
@@ -248,6 +317,22 @@ class Scaled(Compressor):
         # E‖aC(x) − x‖² = a²(1+ω)‖x‖² − 2a‖x‖² + ‖x‖² for unbiased C with tight ω; a = 1/(1+ω) gives 1 − 1/(1+ω).
         a = sp.nsimplify(self.factor)
         return sp.simplify(1 - (a * a * (1 + w) - 2 * a + 1))
+
+    @property
+    def exact(self) -> bool:  # type: ignore[override]
+        # E‖aC(x) − x‖² = a²E‖C(x)‖² + (1 − 2a)‖x‖²: a fixed multiple of ‖x‖² when C's is.
+        return self.inner.exact
+
+    @property
+    def bits_rule(self) -> str:  # type: ignore[override]
+        return f"as {self.inner.name}: {self.inner.bits_rule} (the factor is known to the receiver)"
+
+    def tightness(self, d: int) -> float | None:
+        return 1.0 if self.inner.exact else None
+
+    def hard_vectors(self, d: int, rng: np.random.Generator) -> dict[str, Array]:
+        # E‖aC(x) − x‖² grows with E‖C(x)‖², i.e. with the inner variance: same hard vectors.
+        return self.inner.hard_vectors(d, rng)
 
     def __call__(self, V: Array, rng: np.random.Generator) -> Array:
         return self.factor * self.inner(V, rng)

@@ -57,6 +57,33 @@ class MSC(Compressor):
     def shared(self) -> bool:  # type: ignore[override]
         return self.inner.shared
 
+    @property
+    def exact(self) -> bool:  # type: ignore[override]
+        # Each step contracts the residual by exactly (1 − δ) in conditional expectation when the
+        # inner ratio is the same for every vector; the tower rule then gives (1 − δ)^R exactly.
+        return self.inner.exact
+
+    @property
+    def projection(self) -> bool:  # type: ignore[override]
+        # Every message is a projection of a residual supported in supp(v): the sum is too.
+        return False
+
+    @property
+    def bits_rule(self) -> str:  # type: ignore[override]
+        return f"R = {self.R} messages of {self.inner.name}: R·({self.inner.bits_rule})"
+
+    def tightness(self, d: int) -> float | None:
+        return 1.0 if self.inner.exact else None
+
+    def hard_vectors(self, d: int, rng: np.random.Generator) -> dict[str, Array]:
+        return self.inner.hard_vectors(d, rng)
+
+    def symbolic(self) -> dict[str, sp.Expr]:
+        inner = self.inner.symbolic().get("delta")
+        if inner is None:
+            return {}
+        return {"delta": 1 - (1 - inner) ** sp.Symbol("R", positive=True, integer=True)}
+
     def delta_expr(self) -> sp.Expr | None:
         dl = self.inner.delta_expr()
         return None if dl is None else 1 - (1 - dl) ** self.R

@@ -1,0 +1,41 @@
+"""Names of the hard instances (for ``lowerbounds list`` and the reports).
+
+Each entry maps a name to ``"module:attribute"`` plus a one-line summary; the target is imported
+only when asked for (:func:`load`), so registering costs nothing. Engineers adding an instance
+append one ``register(...)`` line at the bottom of this module.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class InstanceEntry:
+    name: str
+    target: str  # "module:attribute"
+    summary: str
+
+
+INSTANCES: dict[str, InstanceEntry] = {}
+
+
+def register(name: str, target: str, summary: str) -> InstanceEntry:
+    if name in INSTANCES:
+        raise ValueError(f"instance {name!r} is already registered")
+    INSTANCES[name] = e = InstanceEntry(name, target, summary)
+    return e
+
+
+def load(name: str) -> object:
+    try:
+        e = INSTANCES[name]
+    except KeyError:
+        raise ValueError(f"instance must be one of {', '.join(INSTANCES)} (got {name!r})") from None
+    module, attr = e.target.split(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+register("sc-split-chain", "constructions.sc_chain:SCSplitChain",
+         "Nesterov's strongly convex chain split across two groups of workers (THEORY.md §2.2)")
