@@ -344,8 +344,10 @@ def gap(upper: Bound, lower: Bound) -> GapVerdict:
 
 
 def gap_factor(upper: Bound, lower: Bound, values: Mapping[str, float], with_logs: bool = True) -> float:
-    """The numerical ratio upper/lower at one point."""
-    return upper.evaluate(values, with_logs=with_logs) / lower.evaluate(values)
+    """The numerical ratio upper/lower at one point (at σ = 0 for rates proved only for σ = 0,
+    as in :func:`gap`)."""
+    lo_vals = {**values, "sigma": 0.0} if full_gradients(upper) else values
+    return upper.evaluate(values, with_logs=with_logs) / lower.evaluate(lo_vals)
 
 
 # ------------------------------------------------------------------------------ sanity reductions

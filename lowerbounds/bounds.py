@@ -149,7 +149,7 @@ class Bound:
 
     def latex(self, with_logs: bool = False) -> str:
         terms = self.explicit_terms() if with_logs else self.terms
-        return " + ".join(sp.latex(t) for t in terms)
+        return " + ".join(sp.latex(_kappa_form(t)) for t in terms)
 
     def text(self, with_logs: bool = False) -> str:
         """Readable one-line text in the papers' notation, terms in their registered order."""
@@ -227,10 +227,16 @@ _SUP = str.maketrans("0123456789/-", "⁰¹²³⁴⁵⁶⁷⁸⁹ᐟ⁻")
 _kappa_sym = sp.Symbol("kappa", positive=True)
 
 
+def _kappa_form(e: sp.Expr) -> sp.Expr:
+    """Display form with L = κμ when both L and μ occur (√(L)/√(μ) reads as √κ)."""
+    if L in e.free_symbols and mu in e.free_symbols:
+        return sp.powsimp(e.subs(L, _kappa_sym * mu), force=True)
+    return e
+
+
 def readable(e: sp.Expr) -> str:
     """One-line text: L/μ shown as κ, Greek letters, √, ln, superscripts, · for products."""
-    if L in e.free_symbols and mu in e.free_symbols:
-        e = sp.powsimp(e.subs(L, _kappa_sym * mu), force=True)
+    e = _kappa_form(e)
     s = sp.sstr(e, order="none")
     names = sorted({str(x) for x in e.free_symbols}, key=len, reverse=True)
     for name in names:
