@@ -22,9 +22,10 @@ Verdicts (per declared property; "ratio" means ω for unbiased and 1 − δ for 
   or the compressor claims its constant is attained up to τ (``tightness``) and every vector's
   interval lies below τ·declared (the constant is over-declared: a lost square, a wrong
   formula); or, for unbiased declarations, some directional bias interval excludes 0.
-* **not tight**: consistent, but no tested vector comes near the declared ratio and the
-  compressor claims no attainment; the report gives the tightest constant the data support.
-* **holds**: consistent and attained by some tested vector (``attained_by`` names it).
+* **not tight**: consistent, but no tested vector reaches the declared ratio and the compressor
+  claims no attainment; the report gives the tightest constant the data support.
+* **holds**: consistent, and either attained by some tested vector (``tight`` is true,
+  ``attained_by`` names the vectors) or attained up to the declared τ (``tight`` is false).
 
 The battery only ever *lower-bounds* the supremum over all x: "holds" means "not refuted and
 attained here", never a proof.
@@ -261,35 +262,40 @@ def _declaration(C: object, d: int, declare: Mapping[str, float] | None,
                        shared=getattr(C, "shared", None), bits_rule=None, bits_per_message=None)
 
 
-def _judge(prop: str, declared_ratio: float | None, tau: float | None, stats: list[VectorStats],
-           z: float, to_constant: Callable[[float], float]) -> Property:
+def _judge(prop: str, declared: float | None, tau: float | None, stats: list[VectorStats],
+           z: float, to_ratio: Callable[[float], float]) -> Property:
+    """``to_ratio`` maps the constant to the variance ratio it bounds (ω ↦ ω, δ ↦ 1 − δ) and is an
+    involution, so it also maps a ratio back to the constant."""
     lo = np.array([s.ratio - z * s.ratio_se for s in stats])
     hi = np.array([s.ratio + z * s.ratio_se for s in stats])
     mean = np.array([s.ratio for s in stats])
     # The vector that the data prove worst: highest lower end (ties: highest mean, then first).
     order = np.lexsort((np.arange(len(stats)), -mean, -lo))
     i = int(order[0])
-    est = to_constant(float(mean[i]))
-    ci = tuple(sorted((to_constant(float(lo[i])), to_constant(float(hi[i])))))
+    est = to_ratio(float(mean[i]))
+    ci = tuple(sorted((to_ratio(float(lo[i])), to_ratio(float(hi[i])))))
     worst = stats[i].name
-    if declared_ratio is None:
+    if declared is None:
         return Property(prop, None, est, ci, "measured", None, worst,
                         note=f"tightest constant the data support: {est:.6g} (on {worst})")
-    tol = RTOL * max(1.0, abs(declared_ratio))
-    attained = tuple(s.name for s, a, b in zip(stats, lo, hi) if a - tol <= declared_ratio <= b + tol)
-    tight = bool(hi.max() >= declared_ratio - tol)
-    declared = to_constant(declared_ratio)
-    if lo[i] > declared_ratio + tol:
+    ratio = to_ratio(declared)
+    tol = RTOL * max(1.0, abs(ratio))
+    attained = tuple(s.name for s, a, b in zip(stats, lo, hi) if a - tol <= ratio <= b + tol)
+    tight = bool(hi.max() >= ratio - tol)
+    if lo[i] > ratio + tol:
         return Property(prop, declared, est, ci, "violated", tight, worst, attained,
                         note=f"{worst} exceeds the declared constant: {prop} ≈ {est:.6g}, declared {declared:.6g}")
-    if tau is not None and hi.max() < tau * declared_ratio - tol:
+    if tau is not None and hi.max() < tau * ratio - tol:
         return Property(prop, declared, est, ci, "violated", False, worst, attained,
                         note=(f"declared as attained up to τ = {tau:.4g}, but no vector reaches "
-                              f"{to_constant(tau * declared_ratio):.6g}; the data support {est:.6g}"))
-    if not tight:
-        return Property(prop, declared, est, ci, "not tight", False, worst, attained,
-                        note=f"no tested vector attains the declared {declared:.6g}; the data support {est:.6g}")
-    return Property(prop, declared, est, ci, "holds", True, worst, attained)
+                              f"{to_ratio(tau * ratio):.6g}; the data support {est:.6g}"))
+    if tight:
+        return Property(prop, declared, est, ci, "holds", True, worst, attained)
+    if tau is not None:
+        return Property(prop, declared, est, ci, "holds", False, worst, attained,
+                        note=f"attained up to the declared τ = {tau:.4g} (best {est:.6g} on {worst})")
+    return Property(prop, declared, est, ci, "not tight", False, worst, attained,
+                    note=f"no tested vector attains the declared {declared:.6g}; the data support {est:.6g}")
 
 
 def _judge_bias(declared_unbiased: bool, stats: list[VectorStats], z: float) -> Property:
@@ -354,8 +360,7 @@ def certify(C: CompressorLike, d: int, *, trials: int = DEFAULT_TRIALS, seed: in
         props.append(_judge("omega", decl.omega, decl.tightness if decl.unbiased else None,
                             stats, z, lambda r: r))
     if decl.contractive or not declared_any:
-        ratio = None if decl.delta is None else 1.0 - decl.delta
-        p = _judge("delta", ratio, decl.tightness if decl.contractive else None, stats, z,
+        p = _judge("delta", decl.delta, decl.tightness if decl.contractive else None, stats, z,
                    lambda r: 1.0 - r)
         if decl.contractive or (p.estimate is not None and p.ci is not None and p.ci[0] > 0):
             props.append(p)

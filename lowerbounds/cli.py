@@ -16,6 +16,7 @@ import sys
 COMMANDS = [
     "lowerbounds.commands.report",
     "lowerbounds.commands.bounds",
+    "lowerbounds.commands.certify", "lowerbounds.commands.list",
 ]
 
 
