@@ -136,7 +136,7 @@ class Bound:
 
     @property
     def free(self) -> list[str]:
-        return sorted(str(s) for s in self.with_logs().free_symbols)
+        return sorted(str(s) for s in self.expr.free_symbols)
 
     def explicit_terms(self) -> tuple[sp.Expr, ...]:
         """Each term times its own declared hidden logarithmic factors."""
