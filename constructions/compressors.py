@@ -328,7 +328,15 @@ class Scaled(Compressor):
         return f"as {self.inner.name}: {self.inner.bits_rule} (the factor is known to the receiver)"
 
     def tightness(self, d: int) -> float | None:
-        return 1.0 if self.inner.exact else None
+        # With inner ratio r(x) = E‖C(x) − x‖²/‖x‖² the scaled ratio is a²(1 + r) − 2a + 1,
+        # increasing in r; the inner claim sup r ≥ τω therefore carries over exactly.
+        if self.inner.exact:
+            return 1.0
+        tau, w, dl = self.inner.tightness(d), self.inner.omega(d), self.delta(d)
+        if tau is None or w is None or dl is None or dl >= 1.0:
+            return None
+        a = self.factor
+        return (a * a * (1.0 + tau * w) - 2.0 * a + 1.0) / (1.0 - dl)
 
     def hard_vectors(self, d: int, rng: np.random.Generator) -> dict[str, Array]:
         # E‖aC(x) − x‖² grows with E‖C(x)‖², i.e. with the inner variance: same hard vectors.

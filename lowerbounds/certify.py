@@ -10,7 +10,9 @@ fake independence), and estimate
 * the relative bias along two directions u: x/‖x‖, and the normalised mean error of the first
   half of the trials, tested on the second half (sample splitting keeps the test valid):
   E⟨C(x) − x, u⟩/‖x‖, again a sample mean with SE; plus the point estimate ‖mean C(x) − x‖/‖x‖
-  and its noise floor √(r̄/trials).
+  and its noise floor √(r̄/trials). The standard error of a projection is never taken below
+  √(r̄/trials), its Cauchy–Schwarz bound, because rare outcomes (unobserved in the sample) can
+  make the sample SE arbitrarily small.
 
 Every interval is mean ± z·SE (z = 4.5 by default: a false alarm per test has probability ~10⁻⁵
 under the CLT, so a battery of ~40 tests stays below 10⁻³). Deterministic compressors have SE = 0;
@@ -130,6 +132,12 @@ def measure(C: CompressorLike, x: Array, trials: int, rng: np.random.Generator, 
     r, rse = _mean_se(ratios)
     b0, b0se = _mean_se(proj0)
     b1, b1se = _mean_se(proj1)
+    # Rare events (a coordinate rounded the unlikely way w.p. 10⁻⁵) make the sample SE of a
+    # projection far too small when they are not observed. By Cauchy–Schwarz,
+    # Var⟨C(x) − x, u⟩/‖x‖² ≤ E‖C(x) − x‖²/‖x‖² = r(x) for a unit u, whatever the distribution,
+    # so the SE used is never below √(r̂/n).
+    b0se = max(b0se, math.sqrt(max(r, 0.0) / trials))
+    b1se = max(b1se, math.sqrt(max(r, 0.0) / max(trials - half, 1)))
     bias = float(np.linalg.norm(acc / trials - x)) / nx
     return VectorStats(name, trials, r, rse, bias, math.sqrt(max(r, 0.0) / trials),
                        (b0, b1), (b0se, b1se))
