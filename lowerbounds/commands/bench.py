@@ -48,9 +48,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="progress bar on stderr (default auto: only when stderr is a terminal)")
 
 
-def discover(package: str = PACKAGE) -> list[str]:
+def discover(package: str | None = None) -> list[str]:
     """Names of the benchmark modules in ``package``, sorted; private modules (``_x``) skipped."""
-    pkg = importlib.import_module(package)
+    pkg = importlib.import_module(package or PACKAGE)
     return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
 
 
@@ -150,8 +150,10 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def run(args: argparse.Namespace, package: str = PACKAGE) -> int:
+def run(args: argparse.Namespace, package: str | None = None) -> int:
     from tqdm import tqdm
+
+    package = package or PACKAGE  # read at call time, so tests can point it at a fake package
 
     names = select(discover(package), args.only)
     output = Path(args.output) if args.output else None
