@@ -17,6 +17,7 @@ COMMANDS = [
     "lowerbounds.commands.report",
     "lowerbounds.commands.bounds",
     "lowerbounds.commands.certify", "lowerbounds.commands.list",
+    "lowerbounds.commands.bench",
 ]
 
 
