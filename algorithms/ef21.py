@@ -4,8 +4,10 @@
     x⁺ = x − γ g,   g = (1/n) Σ_i g_i;
     g_i⁺ = g_i + C(∇f_i(x⁺) − g_i)          (each worker against its *own* g_i)
 
-EF21-SGD is the same update with a stochastic oracle; the class covers both (``name`` "ef21";
-the registry also lists it as "ef21-sgd").
+EF21-SGD is the same update with a stochastic oracle; :class:`EF21SGD` adds the momentum of
+EF21-SGDM (Fatkhullin, Tyurin, Richtárik, NeurIPS 2023; THEORY.md §7 row): v_i ← (1−a)v_i + a·g_i
+and the worker compresses v_i − g_i instead of g_i(x) − g_i. With a = 1 (its default) it is EF21
+with a stochastic oracle, iterate for iterate.
 
 One round t: every worker queries at x_t, sends c_i = C(g_i(x_t) − g_i), sets g_i ← g_i + c_i; the
 server keeps g = (1/n)Σ g_i by adding the average c and broadcasts g; everyone steps
@@ -39,6 +41,11 @@ class EF21State:
     g: Array  # (d,) server's g = mean g_i
     t: int = 0
     audit: SupportAudit | None = None
+
+
+@dataclass
+class EF21MState(EF21State):
+    V: Array = None  # type: ignore[assignment]  # (n, d) momentum buffers v_i (EF21-SGDM)
 
 
 def ef21_gamma(L: float, delta: float) -> float:
@@ -89,3 +96,52 @@ class EF21(RoundAlgorithm):
 
     def hyperparameters(self) -> dict[str, float | int | str]:
         return {"gamma": getattr(self, "gamma", self._gamma), "delta": getattr(self, "delta", "")}
+
+
+class EF21SGD(EF21):
+    """EF21-SGD (Fatkhullin et al. 2021) with the optional momentum of EF21-SGDM (Fatkhullin,
+    Tyurin, Richtárik 2023), THEORY.md §7:
+
+        v_i ← (1 − a)·v_i + a·g_i(x);   c_i = C(v_i − g_i);   g_i ← g_i + c_i;   x⁺ = x − γ·mean g_i.
+
+    ``momentum`` = a ∈ (0, 1]; a = 1 (default) is EF21-SGD, which THEORY.md §7 notes has no 1/n
+    speed-up in σ² and needs large batches; a < 1 is EF21-SGDM, whose theorem takes a and γ
+    depending on T and σ (not reproduced; pass them). The default γ is EF21's Theorem-1 step
+    (:func:`ef21_gamma`); the stochastic theorems' steps have the same form with constants this
+    toolkit could not verify [U].
+    """
+
+    name = "ef21-sgd"
+
+    def __init__(self, compressor: Compressor, L: float, gamma: float | None = None,
+                 momentum: float = 1.0) -> None:
+        super().__init__(compressor, L, gamma)
+        a = float(momentum)
+        if not (np.isfinite(a) and 0.0 < a <= 1.0):
+            raise ValueError(f"momentum must lie in (0, 1] (got {momentum!r})")
+        self.momentum = a
+
+    def _init(self, n: int, d: int, x0: Array, rng: np.random.Generator) -> EF21State:
+        s = super()._init(n, d, x0, rng)
+        if self.momentum == 1.0:
+            return s
+        return EF21MState(x=s.x, Gi=s.Gi, g=s.g, V=np.zeros((n, d)))
+
+    def _round(self, s: EF21State, oracle: Oracle, rng: np.random.Generator, tally: Tally) -> EF21State:
+        if not isinstance(s, EF21MState):
+            return super()._round(s, oracle, rng, tally)
+        X = np.broadcast_to(s.x, s.Gi.shape)
+        G = self.query(s, oracle, X, rng, tally)
+        a = self.momentum
+        s.V *= 1.0 - a
+        s.V += a * G
+        c = self.uplink(s, self.C, s.V - s.Gi, rng, tally)
+        s.Gi += c
+        s.g += c.mean(axis=0)
+        g = self.broadcast(s, s.g, tally)
+        s.x = s.x - self.gamma * g
+        s.t += 1
+        return s
+
+    def hyperparameters(self) -> dict[str, float | int | str]:
+        return {**super().hyperparameters(), "momentum": self.momentum}
