@@ -148,3 +148,13 @@ def test_real_bounds_benchmark_quick(capsys):
     assert res["bounds.max_relative_difference"] < 1e-10
     assert res["bounds.grid_points"] >= 1e5 * 0.99
     assert res["bounds.speedup_lambdify_over_subs"] > 1
+
+
+def test_real_certify_benchmark_quick_reports_times_and_verdicts(capsys):
+    rc, out, err = run(capsys, "--only", "certify", "--quick", "--json", "--progress", "never")
+    assert rc == 0, err
+    res = json.loads(out)["benchmarks"]["certify"]["results"]
+    assert res["certify.d"] == 1000 and res["certify.trials"] >= 1000
+    for key in ("rand_k", "qsgd"):
+        assert res[f"certify.{key}_verdict"] == "ok"  # a timing of a failing certifier is no timing
+        assert res[f"certify.{key}_seconds"] > 0 and res[f"certify.{key}_measured_calls"] >= 10 * 1000
