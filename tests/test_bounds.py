@@ -67,10 +67,21 @@ P = dict(L=2.0, mu=0.01, Delta=3.0, Delta_x=5.0, sigma=0.7, n=8, eps=1e-4, omega
          d=1000, zeta=0.3, G=1.5, eps_c=1e-3)
 
 
-def test_values_agree_with_hand_computation():
-    L, mu, Dl, Dx, s, n, e, w, dl = (P[k] for k in ("L", "mu", "Delta", "Delta_x", "sigma", "n", "eps",
-                                                     "omega", "delta"))
+# A handful of points: odd n (c_n = ⌊n/2⌋/n = 1/3 at n = 3), σ = 0, ω = 0, δ = 1, extreme κ and ε.
+POINTS = [
+    P,
+    {**P, "n": 3, "sigma": 0.0, "omega": 0.0, "delta": 1.0},
+    {**P, "L": 50.0, "mu": 1e-4, "eps": 1e-9, "n": 101, "omega": 99.0, "delta": 0.01},
+    {**P, "L": 0.3, "mu": 0.29, "Delta": 1e3, "Delta_x": 1e-2, "sigma": 12.0, "n": 2, "eps": 1e-7},
+]
+
+
+@pytest.mark.parametrize("pt", POINTS, ids=[f"point{i}" for i in range(len(POINTS))])
+def test_values_agree_with_hand_computation(pt):
+    L, mu, Dl, Dx, s, n, e, w, dl = (pt[k] for k in ("L", "mu", "Delta", "Delta_x", "sigma", "n", "eps",
+                                                      "omega", "delta"))
     k = L / mu
+    cn = (n // 2) / n  # THEORY.md §3.3 NC row: c_n = n_g/n with n_g = ⌊n/2⌋
     hand = {
         "sc-unbiased-lower": s**2 / (mu * n * e) + (1 + w) * math.sqrt(k) * math.log(mu * Dx / e),
         "sc-contractive-lower": s**2 / (mu * n * e) + math.sqrt(k) * math.log(mu * Dx / e) / dl,
@@ -79,14 +90,26 @@ def test_values_agree_with_hand_computation():
         "nc-unbiased-lower": L * Dl * s**2 / (n * e**2) + (1 + w) * L * Dl / e,
         "nc-contractive-lower": L * Dl * s**2 / (n * e**2) + L * Dl / (dl * e),
         "sc-unbiased-explicit": (math.sqrt(k) - 1) * (1 + w) / 8 * math.log(mu * Dx / (4 * e)),
+        "sc-contractive-explicit": (math.sqrt(k) - 1) / (8 * dl) * math.log(mu * Dx / (4 * e)),
+        "gc-unbiased-explicit": (math.sqrt(3 * L * Dx / (64 * e)) - 2) * (1 + w) / 2,
         "gc-contractive-explicit": (math.sqrt(3 * L * Dx / (64 * e)) - 2) / (2 * dl),
-        "nc-unbiased-explicit": (1 + w) * (4 / 8) * L * Dl / (48 * 152 * e),
+        "nc-unbiased-explicit": (1 + w) * cn * L * Dl / (48 * 152 * e),
+        "nc-contractive-explicit": cn * L * Dl / (dl * 48 * 152 * e),
+        # the contractive GC/NC NEOLITHIC rows carry the talk's explicit ln(1/ε) (here ln(LΔ_x/ε), ln(LΔ/ε))
+        "gc-contractive-neolithic": Dx * s**2 / (n * e**2) + math.sqrt(L * Dx / e) / dl * math.log(L * Dx / e),
+        "nc-contractive-neolithic": L * Dl * s**2 / (n * e**2) + L * Dl / (dl * e) * math.log(L * Dl / e),
+        # a baseline (THEORY.md §7 QSGD row, ζ* = 0.3)
+        "sc-unbiased-qsgd": ((1 + w / n) * k * math.log(mu * Dx / e) + (1 + w) * s**2 / (mu * n * e)
+                             + w * pt["zeta"]**2 / (mu * n * e)),
     }
     for name, want in hand.items():
-        got = B.get(name).evaluate(P)
-        assert abs(got - want) <= 1e-12 * abs(want), name
-    up = B.get("sc-unbiased-neolithic").evaluate(P, with_logs=True)
+        got = B.get(name).evaluate(pt)
+        assert abs(got - want) <= 1e-12 * abs(want), (name, got, want)
+    up = B.get("sc-unbiased-neolithic").evaluate(pt, with_logs=True)
     want = s**2 / (mu * n * e) + (1 + w) * math.sqrt(k) * math.log(mu * Dx / e) * math.log(16 * k)
+    assert abs(up - want) <= 1e-12 * want
+    up = B.get("gc-unbiased-neolithic").evaluate(pt, with_logs=True)
+    want = Dx * s**2 / (n * e**2) + (1 + w) * math.sqrt(L * Dx / e) * math.log(16 * pt["d"])
     assert abs(up - want) <= 1e-12 * want
 
 
