@@ -38,6 +38,7 @@ FAKE = {
     "zeta.py": """
         import numpy as np
         def benchmark(quick):
+            print("chatty benchmark output")
             return {"zeta.value": np.float64(0.125), "zeta.count": np.int64(7), "zeta.label": "ok"}
     """,
 }
@@ -87,6 +88,7 @@ def test_only_ok_modules_json(capsys, fake):
     assert a["status"] == "ok" and a["seconds"] >= 0
     assert a["results"] == {"alpha.quick": True, "alpha.n": 10, "alpha.ratio": 2.5, "alpha.inf": "inf"}
     assert r["benchmarks"]["zeta"]["results"] == {"zeta.value": 0.125, "zeta.count": 7, "zeta.label": "ok"}
+    assert "chatty benchmark output" in err  # a benchmark's own prints go to stderr, not into the JSON
 
 
 def test_quick_flag_reaches_the_benchmark(capsys, fake):
@@ -97,8 +99,8 @@ def test_quick_flag_reaches_the_benchmark(capsys, fake):
 def test_failures_are_one_line_each_and_the_others_still_run(capsys, fake):
     rc, out, err = run(capsys, "--progress", "never")
     assert rc == 1
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 3, err  # boom, nofunc, notdict: one line each
+    lines = [ln for ln in err.splitlines() if ln.strip() and ln != "chatty benchmark output"]
+    assert len(lines) == 3, err  # boom, nofunc, notdict: one line each, nothing else
     assert any("boom failed: RuntimeError: the machine caught fire" in ln for ln in lines)
     assert any("notdict failed: TypeError" in ln and "expected a dict" in ln for ln in lines)
     assert any("nofunc failed: TypeError" in ln and "no benchmark" in ln for ln in lines)

@@ -11,7 +11,8 @@ point), ``certify`` (issue 4: the certifier's wall time at d = 10⁴ with the de
 
 --quick asks each benchmark for its short version (smaller sizes; seconds, not minutes).
 A benchmark that raises, or returns something other than a dict, is reported in one line on
-stderr and the others still run. --json prints the results as JSON; --output FILE also writes that
+stderr and the others still run; whatever a benchmark prints goes to stderr, so stdout holds only
+the table or the JSON. --json prints the results as JSON; --output FILE also writes that
 JSON to FILE (written to a temporary file and moved into place).
 Exit code: 0 if every benchmark ran, 1 if some failed, 2 on bad input (e.g. an unknown --only name).
 """
@@ -19,6 +20,7 @@ Exit code: 0 if every benchmark ran, 1 if some failed, 2 on bad input (e.g. an u
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import importlib
 import json
@@ -96,7 +98,9 @@ def run_one(package: str, name: str, quick: bool) -> dict[str, Any]:
         fn = getattr(mod, "benchmark", None)
         if not callable(fn):
             raise TypeError(f"module {package}.{name} defines no benchmark(quick) function")
-        res = fn(quick=quick)
+        # A benchmark that prints must not corrupt --json on stdout: its output goes to stderr.
+        with contextlib.redirect_stdout(sys.stderr):
+            res = fn(quick=quick)
         if not isinstance(res, dict):
             raise TypeError(f"benchmark() returned {type(res).__name__}, expected a dict of measurements")
         return {"status": "ok", "seconds": time.perf_counter() - t0, "results": _clean(res)}
