@@ -259,3 +259,20 @@ def test_benchmark_quick_fast_path_agrees_and_is_faster():
     assert r["bounds.max_relative_difference"] <= 1e-12
     # the issue expects > 1000×; measured ~10⁵× on this machine, so 1000 leaves room for CPU noise
     assert r["bounds.speedup_lambdify_over_subs"] > 1000
+
+
+def test_sweep_loglog_slope_is_the_prediction_the_report_uses():
+    # σ = 0 leaves (1+ω)√κ·ln(μΔ_x/ε): along κ (L moves, μ fixed) the slope is exactly 1/2,
+    # along 1+ω exactly 1; NEOLITHIC's hidden ln(16κ) bends the κ slope by a computable amount.
+    kappas = np.geomspace(10, 1e4, 7)
+    pts = [{**P, "sigma": 0.0, "L": kk * P["mu"]} for kk in kappas]
+    lo = B.get("sc-unbiased-lower")
+    np.testing.assert_allclose(lo.evaluate_many(pts), [lo.evaluate(p) for p in pts], rtol=1e-13)
+    assert lo.loglog_slope(kappas, pts) == pytest.approx(0.5, abs=1e-12)
+    up = B.get("sc-unbiased-neolithic")
+    want = np.polyfit(np.log(kappas), np.log(np.sqrt(kappas) * np.log(16 * kappas)), 1)[0]
+    assert up.loglog_slope(kappas, pts, with_logs=True) == pytest.approx(want, rel=1e-10)
+    assert want > 0.6  # the log is visible on this range, so the two predictions differ
+    ws = np.array([0.0, 1.0, 3.0, 7.0, 15.0])
+    pts = [{**P, "sigma": 0.0, "omega": w} for w in ws]
+    assert lo.loglog_slope(1 + ws, pts) == pytest.approx(1.0, abs=1e-12)
