@@ -174,11 +174,13 @@ def test_cli_top_k(mine_only, capsys):
     assert "equal-magnitude" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("k", ["0", "101"])
-def test_cli_bad_k(mine_only, capsys, k):
-    assert cli.main(["certify", "top-k", "--d", "100", "--param", f"k={k}"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "k (compressor 'top-k') must be an integer in [1, 100]" in err
+@pytest.mark.parametrize("name, d, k", [("top-k", 100, "0"), ("top-k", 100, "101"),
+                                        ("rand-k", 1000, "0"), ("rand-k", 1000, "1001")])
+def test_cli_bad_k(mine_only, capsys, name, d, k):
+    assert cli.main(["certify", name, "--d", str(d), "--param", f"k={k}"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert f"k (compressor '{name}') must be an integer in [1, {d}]" in err and f"(got '{k}')" in err
 
 
 @pytest.mark.parametrize("argv", [["certify", "nope"], ["certify", "rand-k", "--d", "-3"],
