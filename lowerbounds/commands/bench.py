@@ -123,7 +123,8 @@ def _fmt(v: Any) -> str:
 def render(report: dict[str, Any]) -> str:
     """The human-readable table: one block per benchmark, one row per measurement."""
     lines = [f"lowerbounds bench{' --quick' if report['quick'] else ''}  "
-             f"({report['machine']['cpu_count']} cores, Python {report['machine']['python']}, "
+             f"(lowerbounds {report['version']}{' @ ' + report['commit'] if report['commit'] else ''}, "
+             f"{report['machine']['cpu_count']} cores, Python {report['machine']['python']}, "
              f"{report['started']})"]
     keys = [k for b in report["benchmarks"].values() for k in b.get("results", {})]
     width = max([len(k) for k in keys] + [20])
@@ -140,6 +141,18 @@ def render(report: dict[str, Any]) -> str:
     lines.append(f"{len(report['benchmarks']) - n_failed} of {len(report['benchmarks'])} benchmarks ran"
                  + (f"; failed: {', '.join(report['failed'])}" if n_failed else ""))
     return "\n".join(lines)
+
+
+def _git_commit() -> str | None:
+    """The checkout's commit, so two bench files can be told apart (None outside a git checkout)."""
+    import subprocess
+
+    try:
+        r = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                           timeout=5, cwd=Path(__file__).resolve().parent)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return r.stdout.strip() or None if r.returncode == 0 else None
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -164,7 +177,11 @@ def run(args: argparse.Namespace, package: str | None = None) -> int:
     if output is not None and output.is_dir():
         raise ValueError(f"--output must be a file path, not a folder (got {args.output!r})")
     disable = {"auto": None, "always": False, "never": True}[args.progress]  # None: tty only
+    from lowerbounds import __version__
+
     report: dict[str, Any] = {
+        "version": __version__,
+        "commit": _git_commit(),
         "quick": bool(args.quick),
         "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
