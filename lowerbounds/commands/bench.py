@@ -126,7 +126,10 @@ def render(report: dict[str, Any]) -> str:
              f"(lowerbounds {report['version']}{' @ ' + report['commit'] if report['commit'] else ''}, "
              f"{report['machine']['cpu_count']} cores, Python {report['machine']['python']}, "
              f"{report['started']})"]
-    keys = [k for b in report["benchmarks"].values() for k in b.get("results", {})]
+    def short(name: str, key: str) -> str:  # "certify.top_k_seconds" reads as "top_k_seconds" under "certify"
+        return key[len(name) + 1:] if key.startswith(name + ".") and len(key) > len(name) + 1 else key
+
+    keys = [short(n, k) for n, b in report["benchmarks"].items() for k in b.get("results", {})]
     width = max([len(k) for k in keys] + [20])
     for name, b in report["benchmarks"].items():
         lines.append("")
@@ -135,7 +138,7 @@ def render(report: dict[str, Any]) -> str:
             continue
         lines.append(f"{name}  ({b['seconds']:.2f} s)")
         for k, v in b["results"].items():
-            lines.append(f"  {k:<{width}s}  {_fmt(v):>14s}")
+            lines.append(f"  {short(name, k):<{width}s}  {_fmt(v):>14s}")
     n_failed = len(report["failed"])
     lines.append("")
     lines.append(f"{len(report['benchmarks']) - n_failed} of {len(report['benchmarks'])} benchmarks ran"
