@@ -39,7 +39,8 @@ FAKE = {
         import numpy as np
         def benchmark(quick):
             print("chatty benchmark output")
-            return {"zeta.value": np.float64(0.125), "zeta.count": np.int64(7), "zeta.label": "ok"}
+            return {"zeta.value": np.float64(0.125), "zeta.count": np.int64(7), "zeta.label": "ok",
+                    "zeta.per": {"cgd": np.float32(0.5), "neolithic": {"rps": 3}}}
     """,
 }
 
@@ -87,7 +88,8 @@ def test_only_ok_modules_json(capsys, fake):
     a = r["benchmarks"]["alpha"]
     assert a["status"] == "ok" and a["seconds"] >= 0
     assert a["results"] == {"alpha.quick": True, "alpha.n": 10, "alpha.ratio": 2.5, "alpha.inf": "inf"}
-    assert r["benchmarks"]["zeta"]["results"] == {"zeta.value": 0.125, "zeta.count": 7, "zeta.label": "ok"}
+    assert r["benchmarks"]["zeta"]["results"] == {"zeta.value": 0.125, "zeta.count": 7, "zeta.label": "ok",
+                                                  "zeta.per": {"cgd": 0.5, "neolithic": {"rps": 3}}}
     assert "chatty benchmark output" in err  # a benchmark's own prints go to stderr, not into the JSON
 
 
@@ -109,6 +111,7 @@ def test_failures_are_one_line_each_and_the_others_still_run(capsys, fake):
     rows = {ln.split()[0]: ln.split()[-1] for ln in out.splitlines() if ln.startswith("  ")}
     assert rows["ratio"] == "2.5" and rows["value"] == "0.125" and rows["n"] == "1,000"
     assert rows["label"] == "ok" and rows["inf"] == "inf"
+    assert rows["per.cgd"] == "0.5" and rows["per.neolithic.rps"] == "3"  # nested results flattened
     assert "boom: FAILED" in out
     assert "2 of 5 benchmarks ran; failed: boom, nofunc, notdict" in out
 

@@ -120,16 +120,28 @@ def _fmt(v: Any) -> str:
     return f"{v:.4g}"
 
 
+def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested measurements ({"cgd": {"rounds_per_second": …}}) as dotted rows for the table."""
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
 def render(report: dict[str, Any]) -> str:
     """The human-readable table: one block per benchmark, one row per measurement."""
     lines = [f"lowerbounds bench{' --quick' if report['quick'] else ''}  "
              f"(lowerbounds {report['version']}{' @ ' + report['commit'] if report['commit'] else ''}, "
              f"{report['machine']['cpu_count']} cores, Python {report['machine']['python']}, "
              f"{report['started']})"]
+
     def short(name: str, key: str) -> str:  # "certify.top_k_seconds" reads as "top_k_seconds" under "certify"
         return key[len(name) + 1:] if key.startswith(name + ".") and len(key) > len(name) + 1 else key
 
-    keys = [short(n, k) for n, b in report["benchmarks"].items() for k in b.get("results", {})]
+    keys = [short(n, k) for n, b in report["benchmarks"].items() for k in _flat(b.get("results", {}))]
     width = max([len(k) for k in keys] + [20])
     for name, b in report["benchmarks"].items():
         lines.append("")
@@ -137,7 +149,7 @@ def render(report: dict[str, Any]) -> str:
             lines.append(f"{name}: FAILED after {b['seconds']:.2f} s — {b['error']}")
             continue
         lines.append(f"{name}  ({b['seconds']:.2f} s)")
-        for k, v in b["results"].items():
+        for k, v in _flat(b["results"]).items():
             lines.append(f"  {short(name, k):<{width}s}  {_fmt(v):>14s}")
     n_failed = len(report["failed"])
     lines.append("")
