@@ -1,0 +1,225 @@
+"""A results store for sweeps: one JSON file per finished run, keyed by a stable hash of its spec.
+
+A run is a pure function of its frozen spec, so its rows can be kept and reused. The key is
+
+    sha256( JSON{schema, version, kind, spec} with sorted keys )
+
+where ``spec`` is ``dataclasses.asdict(spec)``, ``kind`` the spec's class (module.qualname),
+``schema`` this file format (:data:`SCHEMA`) and ``version`` a string the caller bumps whenever the
+rows an ``execute`` function produces change meaning or format (default: the package version). A
+change of any of them gives new keys, so old entries are simply never looked up again.
+
+Layout: ``<root>/runs/<key>.json``. An entry is written atomically as soon as its run ends: the
+JSON goes to a temporary file in the same folder, is flushed and fsync'ed, and is moved over the
+final name with ``os.replace`` (atomic on POSIX and Windows), so a process killed at any moment
+leaves either the complete entry or none, never half of one (a stale ``.tmp`` file at most, which
+readers ignore and :meth:`Store.clean` removes).
+
+Reading re-checks everything an entry claims: valid JSON, this schema, the key inside equal to the
+file name and to the key recomputed from the spec stored inside, and rows that are a list of
+dicts. Anything else is *corrupt*: it is reported (counted in :attr:`Store.corrupt` with the
+reason) and treated as missing, so the run is recomputed and the entry overwritten.
+
+Only finished runs are stored (rows returned, whatever their status: "reached", "budget" and
+"diverged" are results). A run that raised is *not* stored, so a rerun retries it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA = "lowerbounds-run-store/1"
+DEFAULT_ROOT = ".lowerbounds-cache"
+_TMP_SUFFIX = ".tmp"
+_STALE_TMP_SECONDS = 3600.0
+_ENTRY_KEYS = ("schema", "version", "key", "kind", "spec", "rows")
+
+
+def spec_kind(spec: object) -> str:
+    t = type(spec)
+    return f"{t.__module__}.{t.__qualname__}"
+
+
+def spec_json(spec: object) -> Any:
+    """``dataclasses.asdict(spec)`` as plain JSON values (tuples become lists)."""
+    if not (dataclasses.is_dataclass(spec) and not isinstance(spec, type)):
+        raise TypeError(f"a stored sweep needs dataclass specs (got {type(spec).__name__})")
+    try:
+        return json.loads(json.dumps(dataclasses.asdict(spec), sort_keys=True, allow_nan=True))
+    except TypeError as e:
+        raise TypeError(f"spec {spec!r} has a field that is not JSON-serialisable ({e})") from None
+
+
+def spec_key(spec: object, version: str) -> str:
+    """The stable hash of a spec (see the module docstring)."""
+    return _key_of(spec_kind(spec), spec_json(spec), version)
+
+
+def _key_of(kind: str, spec: Any, version: str) -> str:
+    blob = json.dumps({"schema": SCHEMA, "version": version, "kind": kind, "spec": spec},
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def plain(value: Any, where: str = "row") -> Any:
+    """``value`` with numpy scalars turned into Python ones and tuples into lists, so that it
+    survives a JSON round trip unchanged (which makes stored and fresh rows identical)."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)  # np.float64 is a float subclass; its repr is not a float's
+    if isinstance(value, dict):
+        return {str(k): plain(v, f"{where}[{k!r}]") for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    try:  # numpy scalars without importing numpy here
+        import numpy as np
+
+        if isinstance(value, np.bool_):
+            return bool(value)
+        if isinstance(value, np.integer):
+            return int(value)
+        if isinstance(value, np.floating):
+            return float(value)
+    except ImportError:  # pragma: no cover
+        pass
+    raise TypeError(f"{where} holds a {type(value).__name__}, which a results row cannot hold "
+                    f"(use numbers, strings, booleans or None)")
+
+
+def canonical_rows(rows: Any) -> list[dict]:
+    """Rows as the store would give them back: a list of dicts of plain JSON values."""
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise TypeError(f"execute must return a list of dicts (got {type(rows).__name__})")
+    return json.loads(json.dumps(plain(rows), allow_nan=True))
+
+
+@dataclass
+class Store:
+    """A folder of run entries. Counters describe this object's lifetime (one sweep, usually)."""
+
+    root: Path
+    version: str
+    hits: int = 0
+    misses: int = 0
+    writes: int = 0
+    corrupt: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root)
+        if self.root.exists() and not self.root.is_dir():
+            raise ValueError(f"store must be a folder (got the file {str(self.root)!r})")
+        if not isinstance(self.version, str) or not self.version:
+            raise ValueError(f"store version must be a non-empty string (got {self.version!r})")
+        self.runs.mkdir(parents=True, exist_ok=True)
+        self.clean()
+
+    @property
+    def runs(self) -> Path:
+        return self.root / "runs"
+
+    def key(self, spec: object) -> str:
+        return spec_key(spec, self.version)
+
+    def path(self, key: str) -> Path:
+        return self.runs / f"{key}.json"
+
+    def keys(self) -> list[str]:
+        """Keys of the entries present (not checked; see :meth:`load`)."""
+        return sorted(p.stem for p in self.runs.glob("*.json"))
+
+    def clean(self, older_than: float = _STALE_TMP_SECONDS) -> int:
+        """Remove temporary files left by writers killed more than ``older_than`` seconds ago."""
+        now, n = time.time(), 0
+        for p in self.runs.glob(f".*{_TMP_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                if now - p.stat().st_mtime > older_than:
+                    p.unlink()
+                    n += 1
+        return n
+
+    def load(self, spec: object, key: str | None = None) -> list[dict] | None:
+        """The stored rows of ``spec``, or None if absent or corrupt (corrupt ones are counted)."""
+        key = key or self.key(spec)
+        p = self.path(key)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except OSError as e:
+            return self._bad(p, f"unreadable: {e}")
+        try:
+            entry = json.loads(text)
+        except ValueError as e:
+            return self._bad(p, f"not valid JSON ({e.msg} at character {e.pos})")
+        if not isinstance(entry, dict):
+            return self._bad(p, "not a JSON object")
+        missing = [k for k in _ENTRY_KEYS if k not in entry]
+        if missing:
+            return self._bad(p, f"missing keys {', '.join(missing)}")
+        if entry["schema"] != SCHEMA:
+            return self._bad(p, f"schema {entry['schema']!r}, expected {SCHEMA!r}")
+        if entry["key"] != key:
+            return self._bad(p, "the key inside differs from the file name")
+        try:
+            inner = _key_of(entry["kind"], entry["spec"], entry["version"])
+        except (TypeError, ValueError):
+            inner = None
+        if inner != key:
+            return self._bad(p, "the key inside does not hash the spec inside")
+        rows = entry["rows"]
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            return self._bad(p, "rows are not a list of objects")
+        self.hits += 1
+        return rows
+
+    def _bad(self, p: Path, reason: str) -> None:
+        self.corrupt.append((p.name, reason))
+        self.misses += 1
+        return None
+
+    def save(self, spec: object, rows: list[dict], key: str | None = None, **meta: Any) -> Path:
+        """Write the entry of ``spec`` atomically (temp file in the same folder, fsync, replace)."""
+        key = key or self.key(spec)
+        entry = {"schema": SCHEMA, "version": self.version, "key": key, "kind": spec_kind(spec),
+                 "spec": spec_json(spec), "rows": canonical_rows(rows), **meta}
+        data = json.dumps(entry, sort_keys=True, allow_nan=True, ensure_ascii=False).encode("utf-8")
+        final = self.path(key)
+        fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=_TMP_SUFFIX, dir=self.runs)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _fsync_dir(self.runs)
+        self.writes += 1
+        return final
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
