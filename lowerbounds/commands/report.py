@@ -1,6 +1,7 @@
 """Regenerate the theory-vs-empirics report.
 
   lowerbounds report [--output DIR] [--profile default|full|smoke] [--seed S] [--seeds N] [--jobs J]
+                     [--backend serial|local|dask] [--scheduler tcp://host:port] [--store DIR] [--fresh]
 
 Runs every sweep of the profile on the proofs' own hard instance (the split strongly convex chain
 with the shared rand-s adversary), compares the measured rounds-to-ε with the registered lower
@@ -15,6 +16,9 @@ bound and NEOLITHIC's upper bound, and writes into DIR (default: reports/):
 Profiles: default (the full grids of ω, δ and κ, 8 seeds; a few minutes on 2 cores), full (20
 seeds, one more decade of ε), smoke (three points per sweep, three seeds: seconds).
 The files are written to a temporary folder first and moved into place only when all exist.
+Every finished run is kept in the store (default .lowerbounds-cache/ in the current folder) as soon
+as it ends, so an interrupted report resumes where it stopped; --fresh recomputes every run.
+--backend local uses --jobs processes; --backend dask runs on the cluster at --scheduler.
 Exit code: 0 if every check passes, 1 if some check fails, 2 on bad input.
 """
 
@@ -45,6 +49,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kappas", default=None, help="κ grid, comma-separated (default 10,100,1000,10000)")
     p.add_argument("--n", default=None, help="workers, ≥ 2 (default 4)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--backend", default="local", help="serial, local (--jobs processes) or dask (default: local)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://host:port",
+                   help="address of a running dask.distributed scheduler (with --backend dask)")
+    p.add_argument("--store", default=".lowerbounds-cache", metavar="DIR",
+                   help="results store: finished runs are kept and reused (default: .lowerbounds-cache)")
+    p.add_argument("--fresh", action="store_true", help="ignore the store: recompute (and re-store) every run")
 
 
 def _grid(text: str | None, name: str, check):
@@ -64,14 +74,18 @@ def run(args: argparse.Namespace) -> int:
         kappas=_grid(args.kappas, "kappa", validate.kappa),
         n=args.n,
     )
-    jobs = sweep.resolve_jobs(args.jobs)
+    jobs = sweep.resolve_jobs(args.jobs, "--jobs")
+    backend, scheduler = sweep.check_backend(args.backend, args.scheduler, name="--backend",
+                                             scheduler_name="--scheduler")
+    store = sweep.check_store(args.store, "--store")
     out = Path(args.output)
     report_files.check_output_folder(out)
 
     t0 = time.perf_counter()
     specs = sc_report.run_specs(profile)
     rows = sweep.flatten(sweep.run_all(execute, specs, jobs=jobs, progress=not args.quiet,
-                                       desc=f"SC report ({profile.name})"))
+                                       desc=f"SC report ({profile.name})", backend=backend,
+                                       scheduler=scheduler, store=store, fresh=args.fresh))
     results = sc_report.analyse(profile, rows)
     overall = sc_report.overall(results)
     wall = time.perf_counter() - t0
