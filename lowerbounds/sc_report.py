@@ -37,7 +37,10 @@ import numpy as np
 
 from lowerbounds import bounds as B
 from lowerbounds import stats, validate
+from lowerbounds.chain_experiments import ChainRunSpec
+from lowerbounds.chain_experiments import execute as chain_execute
 from lowerbounds.sc_experiment import SCRunSpec
+from lowerbounds.sc_experiment import execute as sc_execute
 
 TIGHT_BAND = 4.0  # max/min of measured/bound over a sweep for "tight"
 # Both slope checks allow this much beyond the bootstrap interval. The bounds fix their logarithms
@@ -46,17 +49,23 @@ TIGHT_BAND = 4.0  # max/min of measured/bound over a sweep for "tight"
 # which bends a short sweep; NEOLITHIC's round counts barely vary over seeds (MSC averages the
 # compressor's randomness over R steps), so its bootstrap interval alone is nearly a point.
 SLOPE_TOL = 0.1
-TARGETS = {  # issue 2: (algorithm, swept parameter kind) -> (lo, hi)
-    ("neolithic", "factor"): (0.8, 1.25),
-    ("neolithic", "kappa"): (0.4, 0.75),
-    ("cgd", "kappa"): (0.85, math.inf),
+TARGETS = {  # issue 2: (setting, algorithm, swept parameter kind) -> (lo, hi)
+    ("sc", "neolithic", "factor"): (0.8, 1.25),
+    ("sc", "neolithic", "kappa"): (0.4, 0.75),
+    ("sc", "cgd", "kappa"): (0.85, math.inf),
 }
+# "slope not below Ω" is undecidable when every measurement is this many times the explicit bound:
+# the bound is then nowhere near binding on the sweep's range.
+FAR_FROM_BINDING = 10.0
 
 
 # ---------------------------------------------------------------------------------------- profiles
 @dataclass(frozen=True)
 class SweepDef:
-    """One sweep: ``param`` ("omega", "delta" or "kappa") runs over ``grid``, the rest is fixed."""
+    """One sweep: ``param`` ("omega", "delta", "kappa" or "eps") runs over ``grid``, the rest is
+    fixed. ``setting`` "sc" runs :mod:`lowerbounds.sc_experiment` (one trajectory read at every ε of
+    the profile); "gc" and "nc" run :mod:`lowerbounds.chain_experiments` (one instance per ε, at
+    ``eps`` unless ε is swept)."""
 
     name: str
     compressor: str  # "unbiased" or "contractive"
@@ -66,26 +75,31 @@ class SweepDef:
     omega: float = 1.0
     delta: float = 0.5
     algorithms: tuple[str, ...] = ("cgd", "neolithic")
+    setting: str = "sc"
+    eps: float = 1e-3  # GC/NC only: the fixed ε of a compression sweep
 
     @property
     def kind(self) -> str:
-        return "kappa" if self.param == "kappa" else "factor"
+        return self.param if self.param in ("kappa", "eps") else "factor"
 
     @property
     def x_label(self) -> str:
-        return {"omega": "1 + ω", "delta": "1/δ", "kappa": "κ = L/μ"}[self.param]
+        return {"omega": "1 + ω", "delta": "1/δ", "kappa": "κ = L/μ", "eps": "1/ε"}[self.param]
 
     @property
     def ray(self) -> str:
-        return {"omega": "1+omega", "delta": "1/delta", "kappa": "kappa"}[self.param]
+        return {"omega": "1+omega", "delta": "1/delta", "kappa": "kappa", "eps": "1/eps"}[self.param]
 
     def x(self, value: float) -> float:
         if self.param == "omega":
             return 1.0 + value
-        return 1.0 / value if self.param == "delta" else value
+        return 1.0 / value if self.param in ("delta", "eps") else value
 
     def fixed_text(self) -> str:
-        parts = [] if self.param == "kappa" else [f"κ = {self.kappa:g}"]
+        if self.setting == "sc":
+            parts = [] if self.param == "kappa" else [f"κ = {self.kappa:g}"]
+        else:
+            parts = [] if self.param == "eps" else [f"ε = {self.eps:.3g}"]
         if self.param != "omega" and self.compressor == "unbiased":
             parts.append(f"ω = {self.omega:g}")
         if self.param != "delta" and self.compressor == "contractive":
@@ -99,8 +113,9 @@ class Profile:
     sweeps: tuple[SweepDef, ...]
     seeds: int
     n: int = 4
-    eps: tuple[float, ...] = (1e-2, 1e-4, 1e-6)  # fractions of the initial gap f(x⁰) − f*
+    eps: tuple[float, ...] = (1e-2, 1e-4, 1e-6)  # SC: fractions of the initial gap f(x⁰) − f*
     master_seed: int = 0
+    chain_seeds: int = 4  # seeds per point of the GC and NC sweeps (their runs are longer)
 
     @property
     def eps_fit(self) -> float:
@@ -158,20 +173,31 @@ def make_profile(name: str = "default", *, seeds: int | None = None, master_seed
     return replace(base, sweeps=sw, seeds=seeds, master_seed=master_seed, n=n)
 
 
-def run_specs(profile: Profile) -> list[SCRunSpec]:
+def run_specs(profile: Profile) -> list[SCRunSpec | ChainRunSpec]:
     """One spec per (sweep, point, algorithm, seed); seed indices are shared across points and
     algorithms (common random numbers)."""
-    out = []
+    out: list[SCRunSpec | ChainRunSpec] = []
     for sw in profile.sweeps:
         for value in sw.grid:
-            kw = dict(kappa=sw.kappa, omega=sw.omega, delta=sw.delta)
-            kw[sw.param] = value
             for alg in sw.algorithms:
-                for seed in range(profile.seeds):
-                    out.append(SCRunSpec(compressor=sw.compressor, algorithm=alg, n=profile.n,
-                                         eps=profile.eps, seed_index=seed,
-                                         master_seed=profile.master_seed, sweep=sw.name, **kw))
+                if sw.setting == "sc":
+                    kw = dict(kappa=sw.kappa, omega=sw.omega, delta=sw.delta)
+                    kw[sw.param] = value
+                    out += [SCRunSpec(compressor=sw.compressor, algorithm=alg, n=profile.n,
+                                      eps=profile.eps, seed_index=seed, master_seed=profile.master_seed,
+                                      sweep=sw.name, **kw) for seed in range(profile.seeds)]
+                else:
+                    kw = dict(eps=sw.eps, omega=sw.omega, delta=sw.delta)
+                    kw[sw.param] = value
+                    out += [ChainRunSpec(setting=sw.setting, compressor=sw.compressor, algorithm=alg,
+                                         n=profile.n, seed_index=seed, master_seed=profile.master_seed,
+                                         sweep=sw.name, **kw) for seed in range(profile.chain_seeds)]
     return out
+
+
+def execute(spec: SCRunSpec | ChainRunSpec) -> list[dict]:
+    """Run one spec of either kind (a pure function of it)."""
+    return sc_execute(spec) if isinstance(spec, SCRunSpec) else chain_execute(spec)
 
 
 # ---------------------------------------------------------------------------------------- analysis
@@ -208,40 +234,47 @@ class AlgorithmSweep:
     verdicts: tuple[Verdict, ...] = field(default=())
 
 
-def _bound_values(row: dict, sw: SweepDef) -> dict[str, float]:
+def _bound_values(row: dict) -> dict[str, float]:
     F = float(row["factor"])
-    return dict(L=float(row["L"]), mu=float(row["mu"]), Delta_x=float(row["delta_x"]),
-                eps=float(row["eps"]), sigma=0.0, n=float(row["n"]), omega=F - 1.0, delta=1.0 / F)
+    vals = dict(L=float(row["L"]), Delta_x=float(row["delta_x"]), Delta=1.0, eps=float(row["eps"]),
+                sigma=0.0, n=float(row["n"]), omega=F - 1.0, delta=1.0 / F, d=float(row["d"]))
+    if row["mu"] not in ("", None):
+        vals["mu"] = float(row["mu"])
+    return vals
 
 
-def _own_bound(alg: str, compressor: str) -> B.Bound | None:
+def _own_bound(alg: str, setting: str, compressor: str) -> B.Bound | None:
+    """The registered rate of ``alg`` in this setting (NEOLITHIC's variants share one name)."""
+    base = alg.removesuffix(f"-{setting}")
     try:
-        return B.get(f"sc-{compressor}-{alg}")
+        return B.get(f"{setting}-{compressor}-{base}")
     except ValueError:
         return None
 
 
 def analyse(profile: Profile, rows: Sequence[dict]) -> list[AlgorithmSweep]:
-    """Statistics, predicted slopes and verdicts per (sweep, algorithm), read at ``eps_fit``."""
+    """Statistics, predicted slopes and verdicts per (sweep, algorithm); SC rows are read at
+    ``eps_fit``, GC/NC rows measure one ε each."""
     eps_fit = profile.eps_fit
     out = []
     for si, sw in enumerate(profile.sweeps):
-        lower = B.get(f"sc-{sw.compressor}-lower")
+        lower = B.get(f"{sw.setting}-{sw.compressor}-lower")
         for ai, alg in enumerate(sw.algorithms):
             rng = np.random.default_rng(np.random.SeedSequence(profile.master_seed,
                                                                spawn_key=(1000 + si, ai)))
-            own = _own_bound(alg, sw.compressor)
+            own = _own_bound(alg, sw.setting, sw.compressor)
             points, per_point, lower_pts = [], [], []
             for value in sw.grid:
                 sel = [r for r in rows if r["sweep"] == sw.name and r["algorithm"] == alg
-                       and float(r[sw.param]) == value and float(r["eps_rel"]) == eps_fit]
+                       and float(r[sw.param]) == value
+                       and (sw.setting != "sc" or float(r["eps_rel"]) == eps_fit)]
                 sel.sort(key=lambda r: int(r["seed_index"]))
                 if not sel:
                     raise ValueError(f"no runs for sweep {sw.name}, {alg}, {sw.param} = {value:g}")
                 rounds = stats.as_rounds([r["rounds"] for r in sel])
                 lb = float(sel[0]["explicit_lower_bound"])
                 med = stats.median(rounds)
-                bv = _bound_values(sel[0], sw)
+                bv = _bound_values(sel[0])
                 lower_pts.append(bv)
                 upper = own.evaluate(bv, with_logs=True) if own is not None else float("nan")
                 points.append(PointStat(
@@ -271,18 +304,27 @@ def verdicts(a: AlgorithmSweep, sw: SweepDef) -> list[Verdict]:
                 f"{min(p.ratio for p in a.points):.3g})" if pts_ok else
                 f"below the explicit bound in more than half of the seeds at {sw.x_label} = "
                 + ", ".join(f"{p.x:g} (fraction {p.frac_at_or_above:.2f})" for p in below))
+    v.append(Verdict("lower bound respected", "pass" if pts_ok else "fail", pts_text))
+    # -- the growth is not slower than the bound's
+    min_ratio = min(p.ratio for p in a.points)
     if not a.slope.ok:
-        v.append(Verdict("lower bound respected", "fail" if not pts_ok else "inconclusive",
-                         f"{pts_text}; slope not fitted: {a.slope.reason}"))
+        v.append(Verdict("slope not below Ω", "inconclusive", f"slope not fitted: {a.slope.reason}"))
     else:
         slope_ok = a.slope.hi + SLOPE_TOL >= a.predicted_lower
-        status = "pass" if pts_ok and slope_ok else "fail"
-        v.append(Verdict("lower bound respected", status,
-                         f"{pts_text}; fitted slope {a.slope.slope:.3f} [{a.slope.lo:.3f}, {a.slope.hi:.3f}] "
-                         f"{'is not below' if slope_ok else 'is below'} the Ω bound's slope "
-                         f"{a.predicted_lower:.3f} along the same points (tolerance {SLOPE_TOL:g})"))
+        txt = (f"fitted slope {a.slope.slope:.3f} [{a.slope.lo:.3f}, {a.slope.hi:.3f}] "
+               f"{'is not below' if slope_ok else 'is below'} the Ω bound's slope "
+               f"{a.predicted_lower:.3f} along the same points (tolerance {SLOPE_TOL:g})")
+        if slope_ok:
+            v.append(Verdict("slope not below Ω", "pass", txt))
+        elif min_ratio >= FAR_FROM_BINDING:
+            v.append(Verdict("slope not below Ω", "inconclusive",
+                             f"{txt}, but every median is ≥ {min_ratio:.3g}× the explicit bound: on this "
+                             f"range the bound is far from binding and a slower local growth "
+                             f"does not contradict it (a longer sweep is needed)"))
+        else:
+            v.append(Verdict("slope not below Ω", "fail", txt))
     # -- tight (NEOLITHIC only)
-    if a.algorithm == "neolithic" and a.predicted_own is not None:
+    if a.algorithm.startswith("neolithic") and a.predicted_own is not None:
         if not a.slope.ok:
             v.append(Verdict("tight", "inconclusive", f"slope not fitted: {a.slope.reason}"))
         else:
@@ -293,10 +335,10 @@ def verdicts(a: AlgorithmSweep, sw: SweepDef) -> list[Verdict]:
             v.append(Verdict("tight", "pass" if ok else "fail",
                              f"slope interval [{a.slope.lo:.3f}, {a.slope.hi:.3f}] "
                              f"{'contains' if inside else 'does not contain'} the Õ bound's slope "
-                             f"{a.predicted_own:.3f} (hidden ln(16κ) made explicit) within ±{SLOPE_TOL:g}; measured/Õ bound "
+                             f"{a.predicted_own:.3f} (declared hidden logs made explicit) within ±{SLOPE_TOL:g}; measured/Õ bound "
                              f"varies by {band:.2f}× over the sweep (band {TIGHT_BAND:g}×)"))
     # -- issue targets
-    tgt = TARGETS.get((a.algorithm, sw.kind))
+    tgt = TARGETS.get((sw.setting, a.algorithm, sw.kind))
     if tgt is not None:
         lo, hi = tgt
         rng_txt = f"[{lo:g}, {hi:g}]" if math.isfinite(hi) else f"≥ {lo:g}"
