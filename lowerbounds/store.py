@@ -1,13 +1,18 @@
 """A results store for sweeps: one JSON file per finished run, keyed by a stable hash of its spec.
 
-A run is a pure function of its frozen spec, so its rows can be kept and reused. The key is
+A run is a pure function of its frozen spec *and of the code that computes it*, so its rows can be
+kept and reused only while both are unchanged. The key is
 
-    sha256( JSON{schema, version, kind, spec} with sorted keys )
+    sha256( JSON{schema, version, code, kind, spec} with sorted keys )
 
 where ``spec`` is ``dataclasses.asdict(spec)``, ``kind`` the spec's class (module.qualname),
-``schema`` this file format (:data:`SCHEMA`) and ``version`` a string the caller bumps whenever the
-rows an ``execute`` function produces change meaning or format (default: the package version). A
-change of any of them gives new keys, so old entries are simply never looked up again.
+``schema`` this file format (:data:`SCHEMA`), ``version`` a string naming the ``execute`` function
+and its rows' format, and ``code`` the :func:`code_fingerprint`: the sha256 of every ``.py`` file
+of the packages that determine results (``constructions``, ``algorithms`` and ``lowerbounds``,
+less ``lowerbounds/commands`` and ``lowerbounds/benchmarks``, which only present results). Any
+edit of that code, even a comment, gives new keys, so a stale entry is never reused: old entries
+are simply never looked up again (delete the folder to reclaim the space). The fingerprint is
+computed once per process.
 
 Layout: ``<root>/runs/<key>.json``. An entry is written atomically as soon as its run ends: the
 JSON goes to a temporary file in the same folder, is flushed and fsync'ed, and is moved over the
@@ -15,10 +20,13 @@ final name with ``os.replace`` (atomic on POSIX and Windows), so a process kille
 leaves either the complete entry or none, never half of one (a stale ``.tmp`` file at most, which
 readers ignore and :meth:`Store.clean` removes).
 
-Reading re-checks everything an entry claims: valid JSON, this schema, the key inside equal to the
-file name and to the key recomputed from the spec stored inside, and rows that are a list of
-dicts. Anything else is *corrupt*: it is reported (counted in :attr:`Store.corrupt` with the
-reason) and treated as missing, so the run is recomputed and the entry overwritten.
+Integrity: an entry carries ``sha256``, the hash of its own canonical JSON without that field
+(:func:`entry_digest`). Reading re-checks everything an entry claims: valid JSON, this schema, the
+checksum (so an entry truncated by a full disk or edited by hand is caught, not only one that no
+longer parses), the key inside equal to the file name and to the key recomputed from the spec,
+version and code stored inside, and rows that are a list of dicts. Anything else is *corrupt*: it
+is counted in :attr:`Store.corrupt` with the reason, and treated as missing, so the run is
+recomputed and the entry overwritten.
 
 Only finished runs are stored (rows returned, whatever their status: "reached", "budget" and
 "diverged" are results). A run that raised is *not* stored, so a rerun retries it.
@@ -28,7 +36,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
+import importlib.util
 import json
 import os
 import tempfile
@@ -37,11 +47,50 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SCHEMA = "lowerbounds-run-store/1"
+SCHEMA = "lowerbounds-run-store/2"
 DEFAULT_ROOT = ".lowerbounds-cache"
 _TMP_SUFFIX = ".tmp"
 _STALE_TMP_SECONDS = 3600.0
-_ENTRY_KEYS = ("schema", "version", "key", "kind", "spec", "rows")
+_ENTRY_KEYS = ("schema", "version", "code", "key", "kind", "spec", "rows", "sha256")
+
+# The code whose every line can change a row: the proofs' objects, the update rules, and the
+# measurement in ``lowerbounds``. The command line and the benchmarks only present or time results.
+CODE_PACKAGES = ("constructions", "algorithms", "lowerbounds")
+CODE_EXCLUDED = ("lowerbounds/commands/", "lowerbounds/benchmarks/")
+
+
+@functools.lru_cache(maxsize=None)
+def code_files() -> tuple[tuple[str, Path], ...]:
+    """``(package-relative name, path)`` of every file :func:`code_fingerprint` hashes, sorted."""
+    out: list[tuple[str, Path]] = []
+    for pkg in CODE_PACKAGES:
+        found = importlib.util.find_spec(pkg)
+        if found is None or not found.submodule_search_locations:
+            raise RuntimeError(f"cannot locate the package {pkg!r} to fingerprint its code")
+        for loc in found.submodule_search_locations:
+            base = Path(loc)
+            for p in base.rglob("*.py"):
+                rel = f"{pkg}/{p.relative_to(base).as_posix()}"
+                if not rel.startswith(CODE_EXCLUDED):
+                    out.append((rel, p))
+    return tuple(sorted(out))
+
+
+@functools.lru_cache(maxsize=None)
+def code_fingerprint(extra: tuple[str, ...] = ()) -> str:
+    """sha256 of the source that determines results (:data:`CODE_PACKAGES` less
+    :data:`CODE_EXCLUDED`), plus the files in ``extra`` (e.g. an ``execute`` defined elsewhere).
+
+    Names and contents are length-prefixed, so moving a line between files changes the hash too.
+    Cached: computed once per process (per ``extra``), before any run, so a sweep keys every run
+    with the code it started with.
+    """
+    h = hashlib.sha256()
+    files = [*code_files(), *((f"extra/{Path(f).name}", Path(f)) for f in extra)]
+    for rel, p in files:
+        name, data = rel.encode(), p.read_bytes()
+        h.update(len(name).to_bytes(8, "big") + name + len(data).to_bytes(8, "big") + data)
+    return h.hexdigest()
 
 
 def spec_kind(spec: object) -> str:
@@ -59,15 +108,22 @@ def spec_json(spec: object) -> Any:
         raise TypeError(f"spec {spec!r} has a field that is not JSON-serialisable ({e})") from None
 
 
-def spec_key(spec: object, version: str) -> str:
-    """The stable hash of a spec (see the module docstring)."""
-    return _key_of(spec_kind(spec), spec_json(spec), version)
+def spec_key(spec: object, version: str, code: str) -> str:
+    """The stable hash of a spec under a rows version and a code fingerprint (module docstring)."""
+    return _key_of(spec_kind(spec), spec_json(spec), version, code)
 
 
-def _key_of(kind: str, spec: Any, version: str) -> str:
-    blob = json.dumps({"schema": SCHEMA, "version": version, "kind": kind, "spec": spec},
+def _key_of(kind: str, spec: Any, version: str, code: str) -> str:
+    blob = json.dumps({"schema": SCHEMA, "version": version, "code": code, "kind": kind, "spec": spec},
                       sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=True)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def entry_digest(entry: dict) -> str:
+    """sha256 of an entry's canonical JSON, its own ``sha256`` field left out."""
+    body = {k: v for k, v in entry.items() if k != "sha256"}
+    blob = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 def plain(value: Any, where: str = "row") -> Any:
@@ -107,10 +163,15 @@ def canonical_rows(rows: Any) -> list[dict]:
 
 @dataclass
 class Store:
-    """A folder of run entries. Counters describe this object's lifetime (one sweep, usually)."""
+    """A folder of run entries. Counters describe this object's lifetime (one sweep, usually).
+
+    ``code`` defaults to :func:`code_fingerprint`; pass a fixed string only where the code is known
+    not to matter (tests, or a store shared across a change proven not to affect the rows).
+    """
 
     root: Path
     version: str
+    code: str | None = None
     hits: int = 0
     misses: int = 0
     writes: int = 0
@@ -122,6 +183,10 @@ class Store:
             raise ValueError(f"store must be a folder (got the file {str(self.root)!r})")
         if not isinstance(self.version, str) or not self.version:
             raise ValueError(f"store version must be a non-empty string (got {self.version!r})")
+        if self.code is None:
+            self.code = code_fingerprint()
+        if not isinstance(self.code, str) or not self.code:
+            raise ValueError(f"store code fingerprint must be a non-empty string (got {self.code!r})")
         self.runs.mkdir(parents=True, exist_ok=True)
         self.clean()
 
@@ -130,7 +195,7 @@ class Store:
         return self.root / "runs"
 
     def key(self, spec: object) -> str:
-        return spec_key(spec, self.version)
+        return spec_key(spec, self.version, self.code)
 
     def path(self, key: str) -> Path:
         return self.runs / f"{key}.json"
@@ -171,10 +236,16 @@ class Store:
             return self._bad(p, f"missing keys {', '.join(missing)}")
         if entry["schema"] != SCHEMA:
             return self._bad(p, f"schema {entry['schema']!r}, expected {SCHEMA!r}")
+        try:
+            digest = entry_digest(entry)
+        except (TypeError, ValueError):
+            digest = None
+        if digest != entry["sha256"]:
+            return self._bad(p, "checksum mismatch: the entry was truncated or edited")
         if entry["key"] != key:
             return self._bad(p, "the key inside differs from the file name")
         try:
-            inner = _key_of(entry["kind"], entry["spec"], entry["version"])
+            inner = _key_of(entry["kind"], entry["spec"], entry["version"], entry["code"])
         except (TypeError, ValueError):
             inner = None
         if inner != key:
@@ -186,15 +257,16 @@ class Store:
         return rows
 
     def _bad(self, p: Path, reason: str) -> None:
-        self.corrupt.append((p.name, reason))
+        self.corrupt.append((p.name, " ".join(reason.split())))  # one line, whatever the cause
         self.misses += 1
         return None
 
     def save(self, spec: object, rows: list[dict], key: str | None = None, **meta: Any) -> Path:
         """Write the entry of ``spec`` atomically (temp file in the same folder, fsync, replace)."""
         key = key or self.key(spec)
-        entry = {"schema": SCHEMA, "version": self.version, "key": key, "kind": spec_kind(spec),
-                 "spec": spec_json(spec), "rows": canonical_rows(rows), **meta}
+        entry = {**meta, "schema": SCHEMA, "version": self.version, "code": self.code, "key": key,
+                 "kind": spec_kind(spec), "spec": spec_json(spec), "rows": canonical_rows(rows)}
+        entry["sha256"] = entry_digest(entry)
         data = json.dumps(entry, sort_keys=True, allow_nan=True, ensure_ascii=False).encode("utf-8")
         final = self.path(key)
         fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=_TMP_SUFFIX, dir=self.runs)
