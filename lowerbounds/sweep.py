@@ -20,15 +20,25 @@ values and give byte-identical tables.
 Store (``store=DIR``, :mod:`lowerbounds.store`): every run is written as soon as it ends (as its
 result reaches this process, in completion order, not spec order), and a rerun loads finished
 runs instead of recomputing them; ``fresh=True`` recomputes everything (and overwrites the
-entries). Corrupt entries are reported on stderr and recomputed.
+entries). A run is keyed by its spec, the ``execute`` function's name and ``ROWS_VERSION``, and
+the fingerprint of the source code that computes it (:func:`lowerbounds.store.code_fingerprint`,
+plus the file of ``execute`` when it lives outside the fingerprinted packages), so after any code
+change nothing stale is reused. Corrupt, truncated or edited entries are reported on stderr, one
+line each, and recomputed.
 
 Failures (issue 8, item 3): an exception inside one run is caught in the worker, recorded as a
 :class:`Failure` with status "error" and the message, the run contributes no rows, and the sweep
 goes on (failed runs are not stored, so a rerun retries them). A run whose iterates overflow is
 not a failure of the sweep: :func:`lowerbounds.measure.run` stops it with status "diverged" and it
-returns rows like any other; the summary lists such runs (with the round, when the rows carry a
-``diverged_at`` field). :attr:`SweepResults.summary` says how many runs were computed, loaded,
-failed and diverged, and why.
+returns rows like any other. A row says so with ``status == "diverged"`` and, in a
+``diverged_at`` field, the round whose iterate stopped being finite (``Trace.rounds`` of a
+diverged trace); the summary lists such runs with that round. :attr:`SweepResults.summary` says
+how many runs were computed, loaded, failed and diverged, and why; when any run failed or
+diverged, or a store entry was corrupt, :func:`run_all` also writes that account to stderr.
+
+Dask (``backend="dask"``): the client is private to the sweep (``set_as_default=False``, so a
+user's own default client is untouched), hence every call that would look for a default client
+is given this one's event loop explicitly.
 """
 
 from __future__ import annotations
@@ -96,13 +106,27 @@ def check_store(store: object, name: str = "store") -> Path:
 
 def default_version(execute: Callable) -> str:
     """Store version of an execute function: its qualified name, the ``ROWS_VERSION`` of its module
-    (bump it when the rows change; 0 if absent) and the package version."""
+    (0 if absent) and the package version. The code itself is keyed by :func:`default_code`."""
     from lowerbounds import __version__
 
     mod = sys.modules.get(getattr(execute, "__module__", ""), None)
     rows_version = getattr(mod, "ROWS_VERSION", 0)
     name = f"{getattr(execute, '__module__', '?')}.{getattr(execute, '__qualname__', repr(execute))}"
     return f"{name} rows/{rows_version}; lowerbounds {__version__}"
+
+
+def default_code(execute: Callable) -> str:
+    """Code fingerprint of a sweep: :func:`lowerbounds.store.code_fingerprint` of the packages,
+    plus the source file of ``execute``'s module when it lies outside them (a script, a plug-in)."""
+    from lowerbounds.store import code_files, code_fingerprint
+
+    mod = sys.modules.get(getattr(execute, "__module__", ""), None)
+    f = getattr(mod, "__file__", None)
+    if not f or not os.path.isfile(f):
+        return code_fingerprint()
+    f = str(Path(f).resolve())
+    inside = {str(p.resolve()) for _, p in code_files()}
+    return code_fingerprint(() if f in inside else (f,))
 
 
 # ---------------------------------------------------------------------------------- results
@@ -150,15 +174,27 @@ class SweepSummary:
             out[f.message] = out.get(f.message, 0) + 1
         return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
-    def lines(self) -> list[str]:
-        """A short human-readable account (one line, plus one per distinct error and corruption)."""
+    @property
+    def problems(self) -> bool:
+        """Whether anything deserves the user's attention: a failure, a divergence, a bad entry."""
+        return bool(self.errors or self.diverged or self.corrupt)
+
+    def lines(self, limit: int = 10) -> list[str]:
+        """A short human-readable account: one line of counts, then one per distinct error (with
+        how many runs it hit and where), per diverged run (with its round) and per corrupt entry,
+        at most ``limit`` of each."""
         head = (f"{self.total} runs on {self.backend}: {self.computed} computed, {self.loaded} from the "
                 f"store, {self.failed} failed, {len(self.diverged)} diverged, {len(self.corrupt)} corrupt "
                 f"store entries recomputed ({self.wall_time:.1f} s)")
         out = [head]
-        out += [f"  {n} × error: {msg}" for msg, n in self.error_counts().items()]
-        out += [f"  diverged: {d.message} [{d.spec}]" for d in self.diverged[:10]]
-        out += [f"  corrupt store entry {name}: {why}" for name, why in self.corrupt[:10]]
+        where = {f.message: f.where for f in self.errors}
+        errs = list(self.error_counts().items())
+        out += [f"  {n} × error: {msg}" + (f" at {where[msg]}" if where[msg] else "") for msg, n in errs[:limit]]
+        out += [f"  diverged: run {d.index}, {d.message} [{d.spec}]" for d in self.diverged[:limit]]
+        out += [f"  corrupt store entry {name}: {why}" for name, why in self.corrupt[:limit]]
+        more = max(0, len(errs) - limit) + max(0, len(self.diverged) - limit) + max(0, len(self.corrupt) - limit)
+        if more:
+            out.append(f"  ... and {more} more (see summary.as_dict())")
         return out
 
     def as_dict(self) -> dict[str, Any]:
@@ -239,7 +275,7 @@ def _local(execute, items, jobs) -> Iterator[tuple[int, Outcome]]:
             yield i, ("error", (msg, ""), math.nan)
 
 
-def _dask(execute, items, scheduler) -> Iterator[tuple[int, Outcome]]:
+def _dask(execute, items, scheduler, info: dict) -> Iterator[tuple[int, Outcome]]:
     from dask.distributed import Client, as_completed
 
     try:
@@ -247,8 +283,10 @@ def _dask(execute, items, scheduler) -> Iterator[tuple[int, Outcome]]:
     except (OSError, TimeoutError) as e:
         raise ValueError(f"cannot reach the Dask scheduler at {scheduler} ({_message(e)})") from None
     try:
+        info["workers"] = len(client.scheduler_info().get("workers", {}))
         futures = {client.submit(_indexed, execute, i, s, pure=False): i for i, s in items}
-        for fut in as_completed(futures):
+        # Without ``loop``, as_completed looks for a *default* client, and ours is not one.
+        for fut in as_completed(list(futures), loop=client.loop):
             i = futures.pop(fut)
             if fut.status == "finished":
                 yield fut.result()
@@ -266,14 +304,16 @@ def _dask(execute, items, scheduler) -> Iterator[tuple[int, Outcome]]:
 def run_all(execute: Callable[[S], list[Row]], specs: Sequence[S], *, jobs: int = 1,
             progress: bool = True, desc: str = "runs", backend: str = "local",
             scheduler: str | None = None, store: str | os.PathLike | None = None,
-            fresh: bool = False, version: str | None = None,
+            fresh: bool = False, version: str | None = None, code: str | None = None,
             warn: Callable[[str], None] | None = None) -> SweepResults:
     """``[execute(s) for s in specs]`` on the chosen back end, with a tqdm bar on stderr.
 
     Returns the rows per spec in spec order (a failed run gives ``[]``) as a :class:`SweepResults`
     whose ``summary`` counts what was computed, loaded from ``store``, failed and diverged.
-    ``version`` is the store's row-format version (default :func:`default_version`); ``warn``
-    receives one line per problem found in the store (default: stderr).
+    ``version`` is the store's row-format version (default :func:`default_version`) and ``code``
+    its code fingerprint (default :func:`default_code`; a fixed string only where the code is known
+    not to matter, as in tests). ``warn`` receives one line per problem found in the store and,
+    when something failed or diverged, the summary's lines (default: stderr).
     """
     from tqdm.auto import tqdm
 
@@ -283,7 +323,8 @@ def run_all(execute: Callable[[S], list[Row]], specs: Sequence[S], *, jobs: int 
     backend, scheduler = check_backend(backend, scheduler)
     jobs = resolve_jobs(jobs)
     specs = list(specs)
-    st = None if store is None else Store(check_store(store), version or default_version(execute))
+    st = None if store is None else Store(check_store(store), version or default_version(execute),
+                                          code or default_code(execute))
     if warn is None:
         def warn(line: str) -> None:
             tqdm.write(line, file=sys.stderr)
@@ -314,6 +355,7 @@ def run_all(execute: Callable[[S], list[Row]], specs: Sequence[S], *, jobs: int 
 
     errors: list[Failure] = []
     computed_keys: list[str] = []
+    info: dict[str, int] = {}
     write_failed = False
     bar = tqdm(total=len(specs), desc=desc, unit="run", disable=not progress, leave=False)
     bar.update(len(specs) - len(todo) - sum(len(copies.get(i, ())) for i, _ in todo))
@@ -323,7 +365,7 @@ def run_all(execute: Callable[[S], list[Row]], specs: Sequence[S], *, jobs: int 
         elif backend == "local":
             stream = _local(execute, todo, min(jobs, len(todo)))
         else:
-            stream = _dask(execute, todo, scheduler)
+            stream = _dask(execute, todo, scheduler, info)
         for i, (status, payload, _sec) in stream:
             if status == "ok":
                 results[i] = payload
@@ -353,17 +395,21 @@ def run_all(execute: Callable[[S], list[Row]], specs: Sequence[S], *, jobs: int 
     diverged = tuple(_divergence(i, specs[i], rows) for i, rows in enumerate(results)
                      if any(r.get("status") == "diverged" for r in rows))
     summary = SweepSummary(
-        backend=backend, jobs=1 if backend == "serial" else (0 if backend == "dask" else jobs),
+        backend=backend, jobs=1 if backend == "serial" else info.get("workers", 0) if backend == "dask" else jobs,
         total=len(specs), computed=len(todo), loaded=loaded, errors=tuple(errors), diverged=diverged,
         corrupt=tuple(st.corrupt) if st is not None else (), store=None if st is None else str(st.root),
         fresh=bool(fresh), wall_time=time.perf_counter() - t0, computed_keys=tuple(computed_keys))
+    if summary.errors or summary.diverged:  # corrupt entries were already reported, one line each
+        for line in summary.lines():
+            warn(line)
     return SweepResults(results, summary)
 
 
 def _divergence(index: int, spec: Any, rows: list[Row]) -> Failure:
     at = [r.get("diverged_at") for r in rows if r.get("status") == "diverged"]
     rnd = next((int(a) for a in at if isinstance(a, int) and not isinstance(a, bool)), None)
-    msg = "iterates stopped being finite" + (f" at round {rnd}" if rnd is not None else "")
+    msg = ("iterates stopped being finite" + (f" at round {rnd}" if rnd is not None else
+                                              " (the rows carry no diverged_at round)"))
     return Failure(index, repr(spec), "diverged", msg, round=rnd)
 
 
