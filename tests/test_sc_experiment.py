@@ -84,8 +84,10 @@ def test_same_seed_byte_identical_csv_rows_and_seeds_matter():
 def test_report_writes_page_figures_csv_and_is_reproducible(tmp_path):
     out1, out2 = tmp_path / "r1", tmp_path / "r2"
     args = ["report", "--profile", "smoke", "--seeds", "2", "--quiet", "--jobs", "1"]
-    assert main(args + ["--output", str(out1)]) in (0, 1)
-    assert main(args + ["--output", str(out2), "--jobs", "2"]) in (0, 1)
+    # Two stores, so the second report really recomputes every run on 2 processes (one shared store
+    # would hand it the first run's rows), and nothing lands in the current folder.
+    assert main(args + ["--output", str(out1), "--store", str(tmp_path / "store1")]) in (0, 1)
+    assert main(args + ["--output", str(out2), "--jobs", "2", "--store", str(tmp_path / "store2")]) in (0, 1)
     for name in ("README.md", "report.html", "runs.csv", "summary.json"):
         assert (out1 / name).is_file()
     page = (out1 / "README.md").read_text()
