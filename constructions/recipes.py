@@ -24,12 +24,23 @@ SC and GC, the Gaussian quadratic of :mod:`constructions.oracles` with curvature
 min{L, 4ε/Δ_x}): T_ε > (σ²/(2εh) − σ²/(h²Δ_x))/n. A theorem takes the larger of the two
 (``rounds_lower_bound``), and max(a, b) ≥ (a+b)/2 gives the additive Ω(·+·) form.
 
-d = s(1+ω) (or s/δ) must be an integer multiple of s: 1+ω (1/δ) must be an integer.
+Dimension: d = s(1+ω) (or s/δ), so 1+ω (1/δ) must be an integer. Give ω (or δ) alone (the
+smallest d ≥ the chain length), or with ``s``, or with ``d`` (then s = d/(1+ω), d a multiple of
+1+ω), or ``s`` and ``d`` together; d must be at least the chain length (SC: plus the tail margin of
+THEORY.md §2.2).
+
+Huge d (THEORY.md §3.2, issue 3 item 5): a recipe never allocates a d-sized array. GC and NC build
+their chain on its window (the first K coordinates; the other d − K are inert) and keep d nominal:
+:meth:`Recipe.lazy` runs it at any d (10⁹ included) with rand-s over the nominal d sampled exactly;
+:attr:`Recipe.instance`, the dense chain in R^d, is built only when asked for and only while
+n·d ≤ ``DENSE_MAX`` floats. **SC is dense-only**: its minimiser x*_i = s·q^i is nonzero on every
+coordinate, so there is no inert tail to skip, and sc_recipe refuses n·d > ``DENSE_MAX``.
 """
 
 from __future__ import annotations
 
 import math
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,15 +55,28 @@ from constructions.oracles import BernoulliZeroChainOracle, GaussianOracle, Nois
 from constructions.sc_chain import SCSplitChain
 
 
+DENSE_MAX = 10**7  # floats per (n, d) array of a dense instance (80 MB)
+
+
+def _dense_ok(n: int, d: int, what: str) -> None:
+    if n * d > DENSE_MAX:
+        raise ValueError(f"d must be ≤ {DENSE_MAX // n:,} for {what} with n = {n} workers "
+                         f"(n·d ≤ {DENSE_MAX:.0e} floats; got d = {d:,})")
+
+
 @dataclass(frozen=True)
 class Recipe:
-    """A concrete hard instance for one problem class, with the bounds it certifies (in rounds)."""
+    """A concrete hard instance for one problem class, with the bounds it certifies (in rounds).
+
+    ``window`` is the chain on its window (GC, NC: the first K coordinates; SC: all d of them);
+    ``d`` is the instance's dimension, which for GC and NC may be far larger than the window.
+    """
 
     setting: str  # "sc", "gc" or "nc"
     compression: str  # "unbiased" or "contractive"
     problem_class: dict[str, float]
-    instance: Any  # the split chain in dimension d
-    compressor: Compressor  # shared rand-s on R^d
+    window: Any  # the split chain on its window (d = K for GC and NC, d for SC)
+    compressor: Compressor  # shared rand-s on R^d (constructing it allocates nothing)
     s: int
     d: int
     p_c: float  # per-round crossing probability 1/(1+ω) or δ
@@ -66,28 +90,35 @@ class Recipe:
     coin_p: float | None = None  # NC: Arjevani's p
     notes: str = ""
     extra: dict = field(default_factory=dict)
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def rounds_lower_bound(self) -> float:
         """max(compression term, σ² term): no algorithm of the class is ε-accurate in fewer rounds."""
         return max(self.compression_bound, self.noise_bound)
 
+    @property
+    def instance(self) -> Any:
+        """The split chain in R^d, built on first use; ValueError when n·d > ``DENSE_MAX``
+        (use :meth:`lazy`, which costs what the window costs)."""
+        w = self.window
+        if int(w.d) == self.d:
+            return w
+        if "dense" not in self._cache:
+            _dense_ok(int(w.n), self.d, f"the dense {self.setting.upper()} instance (use recipe.lazy())")
+            self._cache["dense"] = dataclasses.replace(w, d=self.d)
+        return self._cache["dense"]
+
     def oracle(self) -> ExactOracle:
         return ExactOracle(self.instance)
 
-    def lazy(self) -> tuple[Any, LazyRandS]:
-        """The same instance kept on its chain window, with rand-s over the nominal d (lazy.py)."""
-        inst = self.instance
-        if isinstance(inst, SCSplitChain):  # the SC chain fills all of R^d: the window is d
-            window = inst
-        elif isinstance(inst, GCSplitChain):
-            window = GCSplitChain(L=inst.L, K=inst.K, d=inst.K, n=inst.n, delta_x=inst.delta_x,
-                                  groups=inst.groups)
-        else:
-            window = NCSplitChain(L=inst.L, lam=inst.lam, K=inst.K, d=inst.K, n=inst.n,
-                                  groups=inst.groups)
+    def lazy(self) -> tuple[LazyProblem, LazyRandS]:
+        """The instance kept on its window, with rand-s over the nominal d sampled exactly (lazy.py).
+
+        Nothing of size d is allocated, so this runs at d = 10⁹. For SC the window is all of R^d.
+        """
         comp = LazyRandS(self.s, self.d, scaled=self.compression == "unbiased", shared=True)
-        return LazyProblem(window, self.d), comp
+        return LazyProblem(self.window, self.d), comp
 
 
 # ------------------------------------------------------------------ validation helpers
@@ -111,10 +142,14 @@ def _sigma(sigma: float) -> float:
     return x
 
 
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
 def _compressor_class(omega, delta, s, d, contractive) -> tuple[str, int | None, int | None, int]:
     """(kind, s, d, ratio = d/s = 1+ω = 1/δ) from the given parameters, with the divisibility check."""
     if s is not None and d is not None:
-        if not isinstance(s, (int, np.integer)) or not isinstance(d, (int, np.integer)) or not 1 <= s <= d:
+        if not _is_int(s) or not _is_int(d) or not 1 <= s <= d:
             raise ValueError(f"s and d must be integers with 1 ≤ s ≤ d (got s = {s!r}, d = {d!r})")
         if d % s:
             raise ValueError(f"s must divide d so that 1+ω = d/s is the rand-s ratio (got s = {s}, d = {d})")
@@ -126,7 +161,9 @@ def _compressor_class(omega, delta, s, d, contractive) -> tuple[str, int | None,
             raise ValueError(f"delta must equal s/d = {s / d} for s = {s}, d = {d} (got {delta})")
         return kind, int(s), int(d), ratio
     if (omega is None) == (delta is None):
-        raise ValueError("give exactly one of omega (unbiased) or delta (contractive), or both s and d")
+        raise ValueError("give exactly one of omega (unbiased) or delta (contractive), or both s and d"
+                         + (f" (got d = {d!r} alone)" if d is not None else "")
+                         + (f" (got s = {s!r} alone)" if s is not None else ""))
     if omega is not None:
         w = float(omega)
         if not math.isfinite(w) or w < 0 or abs(round(1 + w) - (1 + w)) > 1e-9:
@@ -139,15 +176,23 @@ def _compressor_class(omega, delta, s, d, contractive) -> tuple[str, int | None,
             raise ValueError(f"delta must lie in (0, 1] with 1/delta an integer (d = s/δ, s | d; "
                              f"got delta = {delta!r})")
         kind, ratio = "contractive", int(round(1 / dl))
-    if s is not None and (not isinstance(s, (int, np.integer)) or s < 1):
+    if s is not None and (not _is_int(s) or s < 1):
         raise ValueError(f"s must be an integer ≥ 1 (got {s!r})")
-    return kind, s, None, ratio
+    if d is not None:
+        name = "1+omega" if kind == "unbiased" else "1/delta"
+        if not _is_int(d) or d < 1 or d % ratio:
+            raise ValueError(f"d must be a positive integer multiple of {name} = {ratio} so that "
+                             f"s = d/{ratio} is an integer (got d = {d!r})")
+        s = int(d) // ratio
+    return kind, s, None if d is None else int(d), ratio
 
 
 def _dimension(d_min: int, s: int | None, d: int | None, ratio: int) -> tuple[int, int]:
     if d is not None:
         if d < d_min:
-            raise ValueError(f"d must be ≥ {d_min} for this chain (got d = {d})")
+            lo = math.ceil(d_min / ratio) * ratio
+            raise ValueError(f"d must be ≥ {lo}, the smallest multiple of d/s = {ratio} that holds the "
+                             f"chain's {d_min} coordinates (got d = {d})")
         return s, d
     if s is None:
         s = max(1, math.ceil(d_min / ratio))
@@ -179,6 +224,8 @@ def sc_recipe(L: float, mu: float, delta_x: float, n: int, eps: float, *, omega:
     kind, s, d, ratio = _compressor_class(omega, delta, s, d, contractive)
     d_min = SCSplitChain.dimension_for(L / mu, min(eps / (mu * delta_x), 0.25), n)
     s, d = _dimension(d_min, s, d, ratio)
+    # Dense-only: x*_i = s·q^i fills every coordinate, so there is no inert tail for a window.
+    _dense_ok(n, d, "the SC recipe, which is dense-only (its minimiser fills all of R^d)")
     inst = SCSplitChain(L=L, mu=mu, d=d, n=n, delta_x=delta_x)
     if eps >= inst.initial_gap:
         raise ValueError(f"eps must be < the initial gap f(0) − f* = {inst.initial_gap:.6g} of the SC "
@@ -212,7 +259,7 @@ def gc_recipe(L: float, delta_x: float, n: int, eps: float, *, omega: float | No
     t = max(0, math.ceil(math.sqrt(3 * c * L * delta_x / (64 * eps))) - 2)
     K = 2 * t + 1
     s, d = _dimension(K, s, d, ratio)
-    inst = GCSplitChain(L=L, K=K, d=d, n=n, delta_x=delta_x)
+    inst = GCSplitChain(L=L, K=K, d=K, n=n, delta_x=delta_x)  # the window; d stays nominal
     if eps >= inst.initial_gap:
         raise ValueError(f"eps must be < the initial gap f(0) − f* = {inst.initial_gap:.6g} of the GC "
                          f"instance (got eps = {eps})")
@@ -245,7 +292,7 @@ def nc_recipe(L: float, Delta: float, n: int, eps: float, *, omega: float | None
                          f"chain has length ≥ 2 (got eps = {eps})")
     lam = ELL1 * math.sqrt(2 * eps) / (c_n * L)
     s, d = _dimension(K, s, d, ratio)
-    inst = NCSplitChain(L=L, lam=lam, K=K, d=d, n=n)
+    inst = NCSplitChain(L=L, lam=lam, K=K, d=K, n=n)  # the window; d stays nominal
     p_c = 1.0 / ratio
     bound = K / (2 * p_c)
     # σ² term: the homogeneous chain of §2.5 (c_n = 1), Arjevani's oracle, one coin per worker.
