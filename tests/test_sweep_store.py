@@ -241,3 +241,20 @@ def test_the_code_fingerprint_covers_the_result_code_and_changes_with_it(tmp_pat
     before = uncached((str(extra),))
     extra.write_text("X = 2\n")
     assert uncached((str(extra),)) != before != fp
+
+
+# ---------------------------------------------------------------------------------- benchmark
+
+
+def test_sweep_benchmark_is_discovered_and_reports_a_checked_speedup(monkeypatch):
+    from lowerbounds.benchmarks import sweep as sweep_bench
+    from lowerbounds.commands import bench
+
+    assert {"sweep", "report_time"} <= set(bench.discover())
+    assert len(sweep_bench.specs(6)) == 48 and len(set(sweep_bench.specs(6))) == 48
+    tiny = [SCRunSpec("unbiased", "cgd", kappa=10.0, omega=1.0, eps=(1e-2,), seed_index=i) for i in range(4)]
+    monkeypatch.setattr(sweep_bench, "specs", lambda seeds: tiny)
+    r = sweep_bench.benchmark(quick=True)
+    assert r["sweep.runs"] == 4 and r["sweep.identical_tables"] is True
+    assert r["sweep.speedup"] == pytest.approx(r["sweep.serial_seconds"] / r["sweep.parallel_seconds"])
+    assert r["sweep.verdict"].split(":")[0] in ("ok", "below target", "n/a")
