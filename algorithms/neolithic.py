@@ -12,6 +12,17 @@ Each outer iteration takes R communication rounds (one MSC step per round) and R
 worker, so the sample budget equals the round budget. With p = 1 the method is exactly Nesterov's
 method with momentum 1 − γ and step η (THEORY.md §5.3, checked in the tests).
 
+**When the R samples are drawn (an honest deviation from one query per round).** THEORY.md §5.1
+says the R samples are drawn "during the R rounds that MSC consumes". They cannot be spread one per
+round without changing the algorithm: MSC's first message c⁽⁰⁾ = C(g_i^k) already needs the whole
+average g_i^k, and the point y^k is only known once the previous iteration's MSC has finished, so
+the samples cannot be drawn earlier either. We therefore draw all R samples at y^k in the **first**
+round of each outer iteration and record them there (``RoundStats.oracle_calls`` = n·R in that round,
+0 in the other R − 1): per round this exceeds the protocol's one query per worker, per outer
+iteration it is exactly one per round. With a deterministic oracle (``oracle.deterministic``) the R
+samples coincide, so the method makes one query per worker and records n: it then stays within
+the one-query-per-round protocol.
+
 Unbiased compressors enter MSC as C/(1+ω) (THEORY.md §1.2; δ = 1/(1+ω)). The broadcast is
 uncompressed (unidirectional compression, as in the lower bound's model).
 
@@ -96,10 +107,11 @@ class AcceleratedNeolithic(Algorithm):
             s.y = (1.0 - g / p) * s.x + (g / p) * s.z
             Y = np.broadcast_to(s.y, (n, d))
             if getattr(oracle, "deterministic", False):
-                s.G[...] = oracle.query(Y, rng)  # R identical queries: compute once, count R
+                s.G[...] = oracle.query(Y, rng)  # the R samples coincide: one query, recorded as one
+                calls = n
             else:
                 s.G[...] = sum(oracle.query(Y, rng) for _ in range(self.R)) / self.R
-            calls = n * self.R
+                calls = n * self.R  # all R samples, in this round (module docstring)
             s.V[...] = 0.0
         c, _ = msc_step(self.C, s.G, s.V, rng)
         bits_up = int(self.C.bits(c).sum())

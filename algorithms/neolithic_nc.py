@@ -17,12 +17,19 @@ an R-step MSC and the gradient by an R-sample average):
 
 Rounds: one MSC step per round, so an outer iteration takes R rounds (unidirectional) or 2R rounds
 (bidirectional: the server's MSC can only start once v is complete; THEORY.md §5.2 notes that
-pipelining would change only constants). The R samples of an iteration are drawn in its first
-round, at x^k (the point does not move during the MSC rounds), so the sample budget equals the
-uplink round budget as in §5.1; with a deterministic oracle the gradient is computed once and
-counted R times. Uplink-only rounds broadcast nothing and downlink-only rounds send nothing up:
-bits are counted per direction as they are spent. ``error_feedback`` (default: equal to
-``bidirectional``) switches the worker residual on or off independently.
+pipelining would change only constants). Uplink-only rounds broadcast nothing and downlink-only
+rounds send nothing up: bits are counted per direction as they are spent.
+
+**When the R samples are drawn (an honest deviation from one query per round).** §5.1 says the R
+samples are drawn during the R rounds MSC consumes; they cannot be spread one per round without
+changing the algorithm, because MSC's first message C(g_i + e_i) needs the whole average g_i. All R
+samples are therefore drawn at x^k in the first round of the iteration and recorded in that round
+(``oracle_calls`` = n·R there, 0 in the other rounds): the sample budget equals the uplink round
+budget per iteration, but the first round exceeds the protocol's one query per worker. With a
+deterministic oracle the R samples coincide, one query per worker is made and n is recorded.
+
+``error_feedback`` (default: equal to ``bidirectional``) switches the worker residual on or off
+independently.
 
 Unbiased compressors enter MSC as C/(1+ω) (THEORY.md §1.2, §9 (f)); δ is that of the contractive
 form. ``down=None`` uses the uplink compressor on the downlink too.
@@ -129,8 +136,7 @@ class NeolithicNC(RoundAlgorithm):
         if s.r == 0:
             X = np.broadcast_to(s.x, s.T.shape)
             if getattr(oracle, "deterministic", False):
-                G = self.query(s, oracle, X, rng, tally)  # R identical samples: compute once
-                tally.oracle_calls += (R - 1) * G.shape[0]
+                G = self.query(s, oracle, X, rng, tally)  # the R samples coincide: one query
             else:
                 G = self.query(s, oracle, X, rng, tally)
                 for _ in range(R - 1):

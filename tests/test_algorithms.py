@@ -146,6 +146,23 @@ def test_neolithic_nc_accumulates_R_samples_per_iteration():
     assert sum(s.oracle_calls for s in stats) == N * R * K  # sample budget = round budget
 
 
+@pytest.mark.parametrize("make", [
+    lambda R: NeolithicNC(RandS(2, scaled=False, shared=True), 1.0, R=R),
+    lambda R: AcceleratedNeolithic(RandS(2, scaled=False, shared=True), 1.0, 0.25, D, R=R),
+    lambda R: AcceleratedNeolithicGC(RandS(2, scaled=False, shared=True), 1.0, D, R=R),
+], ids=["neolithic-nc", "neolithic", "neolithic-gc"])
+def test_neolithic_records_its_samples_in_the_round_they_are_drawn(make):
+    """MSC's first message needs the whole R-sample average, so all R samples are drawn in the
+    first round of an outer iteration (module docstrings): the record says n·R there and 0 in the
+    other R − 1 rounds, never R queries that were not made. A deterministic oracle's R samples
+    coincide: one query per worker, recorded as n (within one query per worker per round)."""
+    R, K = 3, 4
+    _, noisy = iterates(make(R), P_NOISY, N, D, R * K, seed=2)
+    assert [s.oracle_calls for s in noisy] == [N * R, 0, 0] * K
+    _, exact = iterates(make(R), Quadratic(n=N, d=D), N, D, R * K, seed=2)
+    assert [s.oracle_calls for s in exact] == [N, 0, 0] * K
+
+
 def test_ef21_sgdm_with_identity_is_sgd_with_averaged_momentum():
     a, gamma = 0.3, 0.2
     xs, _ = iterates(EF21SGD(Identity(), 1.0, gamma=gamma, momentum=a), P_NOISY, N, D, ROUNDS, seed=3)
