@@ -43,7 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from constructions.base import prog as _prog
-from constructions.sc_chain import GROUP_A, GROUP_B, GROUP_ZERO
+from constructions.sc_chain import GROUP_A, GROUP_B, GROUP_ZERO, check_groups, default_groups  # noqa: F401
 
 Array = NDArray[np.float64]
 
@@ -53,26 +53,6 @@ def _finite_positive(name: str, value: float) -> float:
     if not math.isfinite(v) or v <= 0:
         raise ValueError(f"{name} must be a finite number > 0 (got {value!r})")
     return v
-
-
-def default_groups(n: int) -> tuple[int, ...]:
-    """⌊n/2⌋ workers in group A, ⌊n/2⌋ in group B, and (odd n) one zero worker last."""
-    ng = n // 2
-    return (GROUP_A,) * ng + (GROUP_B,) * ng + (GROUP_ZERO,) * (n - 2 * ng)
-
-
-def check_groups(n: int, groups: tuple[int, ...] | None) -> NDArray[np.int64]:
-    """Validate a worker → group assignment: a permutation of :func:`default_groups` (n)."""
-    if not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an integer ≥ 2: the split needs two groups (got {n!r})")
-    if groups is None:
-        return np.array(default_groups(int(n)), dtype=np.int64)
-    g = np.asarray(groups, dtype=np.int64)
-    if g.shape != (n,) or sorted(g.tolist()) != sorted(default_groups(int(n))):
-        raise ValueError(
-            f"groups must be a permutation of {default_groups(int(n))} (⌊n/2⌋ of group 0 = A, ⌊n/2⌋ "
-            f"of group 1 = B, one zero worker 2 for odd n; got {tuple(np.asarray(groups).tolist())})")
-    return g
 
 
 def split_link_matrices(K: int, d: int) -> tuple[Array, Array]:
@@ -139,6 +119,11 @@ class GCSplitChain:
     @property
     def worker_groups(self) -> NDArray[np.int64]:
         return self._cache["groups"]
+
+    def with_groups(self, groups: tuple[int, ...]) -> "GCSplitChain":
+        """The same chain with worker i holding group ``groups[i]`` (a permutation of the default)."""
+        return GCSplitChain(L=self.L, K=self.K, d=self.d, n=self.n, delta_x=self.delta_x,
+                            groups=tuple(int(g) for g in groups))
 
     def _build(self, groups: NDArray[np.int64]) -> None:
         d, n, K, L = int(self.d), int(self.n), int(self.K), float(self.L)

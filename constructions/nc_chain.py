@@ -171,6 +171,13 @@ class NCSplitChain:
     def worker_groups(self) -> NDArray[np.int64]:
         return self._cache["groups"]
 
+    def with_groups(self, groups: tuple[int, ...]) -> "NCSplitChain":
+        """The same chain with worker i holding group ``groups[i]`` (a permutation of the default)."""
+        if not self.split:
+            raise ValueError("with_groups needs the split chain (split=True); the homogeneous one has no groups")
+        return NCSplitChain(L=self.L, lam=self.lam, K=self.K, d=self.d, n=self.n,
+                            groups=tuple(int(g) for g in groups))
+
     @property
     def delta_bound(self) -> float:
         """f(0) − inf f ≤ c_n·(Lλ²/ℓ₁)·12K (THEORY.md §2.4)."""

@@ -23,6 +23,8 @@ Workers: n ≥ 2. n_g = ⌊n/2⌋ workers hold group A and n_g hold group B. **O
 THEORY.md is silent for SC):** the last worker holds the zero-link copy f_i(x) = (μ/2)‖x‖², which is
 L-smooth, μ-strongly convex and reveals nothing. The average is then the Nesterov chain above with
 L' − μ = (2n_g/n)(L − μ), i.e. κ' = 1 + (2n_g/n)(κ − 1) (κ' = κ for even n); q and c use κ'.
+Which worker holds which group is a permutation of that default (``assignment``, :meth:`with_groups`);
+the average does not depend on it.
 
 Scaling to a given Δ_x = ‖x⁰ − x*‖² with x⁰ = 0: f_i ← s²·f_i(·/s), which for a quadratic only
 multiplies the linear term by s; it keeps L and μ and gives x*_i = s·q^i,
@@ -48,6 +50,26 @@ Array = NDArray[np.float64]
 GROUP_A, GROUP_B, GROUP_ZERO = 0, 1, 2
 
 
+def default_groups(n: int) -> tuple[int, ...]:
+    """⌊n/2⌋ workers in group A, ⌊n/2⌋ in group B, and (odd n) one zero worker last."""
+    ng = n // 2
+    return (GROUP_A,) * ng + (GROUP_B,) * ng + (GROUP_ZERO,) * (n - 2 * ng)
+
+
+def check_groups(n: int, groups: tuple[int, ...] | None) -> NDArray[np.int64]:
+    """Validate a worker → group assignment: a permutation of :func:`default_groups` (n)."""
+    if not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"n must be an integer ≥ 2: the split needs two groups (got {n!r})")
+    if groups is None:
+        return np.array(default_groups(int(n)), dtype=np.int64)
+    g = np.asarray(groups, dtype=np.int64)
+    if g.shape != (n,) or sorted(g.tolist()) != sorted(default_groups(int(n))):
+        raise ValueError(
+            f"groups must be a permutation of {default_groups(int(n))} (⌊n/2⌋ of group 0 = A, ⌊n/2⌋ "
+            f"of group 1 = B, one zero worker 2 for odd n; got {tuple(np.asarray(groups).tolist())})")
+    return g
+
+
 def _finite_positive(name: str, value: float) -> float:
     v = float(value)
     if not math.isfinite(v) or v <= 0:
@@ -60,7 +82,9 @@ class SCSplitChain:
     """The split SC chain with n workers in dimension d (see the module docstring).
 
     Parameters: ``L`` ≥ ``mu`` > 0 (κ = L/μ ≥ 1, and κ > 1 for a non-trivial chain), ``d`` ≥ 2,
-    ``n`` ≥ 2, ``delta_x`` = ‖x⁰ − x*‖² > 0.
+    ``n`` ≥ 2, ``delta_x`` = ‖x⁰ − x*‖² > 0, ``assignment`` an optional permutation of
+    :func:`default_groups` (which worker holds which group; GC and NC call this field ``groups``,
+    here ``groups`` is the resolved array, see :meth:`with_groups`).
     """
 
     L: float
@@ -68,6 +92,7 @@ class SCSplitChain:
     d: int
     n: int = 2
     delta_x: float = 1.0
+    assignment: tuple[int, ...] | None = None
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -77,10 +102,9 @@ class SCSplitChain:
             raise ValueError(f"kappa = L/mu must be > 1 (got L = {L}, mu = {mu})")
         if not isinstance(self.d, (int, np.integer)) or self.d < 2:
             raise ValueError(f"d must be an integer ≥ 2 (got {self.d!r})")
-        if not isinstance(self.n, (int, np.integer)) or self.n < 2:
-            raise ValueError(f"n must be an integer ≥ 2: the split needs two groups (got {self.n!r})")
+        groups = check_groups(self.n, self.assignment)
         _finite_positive("delta_x", self.delta_x)
-        self._build()
+        self._build(groups)
 
     # ----------------------------------------------------------------- constants
     @property
@@ -119,8 +143,18 @@ class SCSplitChain:
         """Group of each worker: 0 = A (x₁², −2x₁, even links), 1 = B (odd links), 2 = zero-link copy."""
         return self._cache["groups"]
 
+    @property
+    def worker_groups(self) -> NDArray[np.int64]:
+        """The same as :attr:`groups` (the name GC and NC use)."""
+        return self._cache["groups"]
+
+    def with_groups(self, groups: tuple[int, ...]) -> "SCSplitChain":
+        """The same chain with worker i holding group ``groups[i]`` (a permutation of the default)."""
+        return SCSplitChain(L=self.L, mu=self.mu, d=self.d, n=self.n, delta_x=self.delta_x,
+                            assignment=tuple(int(g) for g in groups))
+
     # ----------------------------------------------------------------- construction
-    def _build(self) -> None:
+    def _build(self, groups: NDArray[np.int64]) -> None:
         d, n, L, mu = int(self.d), int(self.n), float(self.L), float(self.mu)
         q, c = self.q, self.boundary
         # Group matrices A^(A), A^(B) as (diagonal, off-diagonal) of a tridiagonal matrix.
@@ -137,10 +171,6 @@ class SCSplitChain:
         q2 = q * q
         powers = q ** np.arange(1, d + 1)
         s = math.sqrt(self.delta_x / float(np.sum(powers**2)))
-        groups = np.full(n, GROUP_ZERO, dtype=np.int64)
-        ng = n // 2
-        groups[:ng] = GROUP_A
-        groups[ng : 2 * ng] = GROUP_B
         # Per-worker quadratic f_i(x) = ½ xᵀH_i x − b_iᵀx with H_i = ((L−μ)/2)A^(j) + μI.
         a = (L - mu) / 2.0
         W_diag = np.full((n, d), mu)

@@ -4,17 +4,19 @@ on actual runs, and the metamorphic checks (permuting groups, rescaling (L, Δ_x
 from __future__ import annotations
 
 import dataclasses
+import math
 import tracemalloc
 
 import numpy as np
 import pytest
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from algorithms.cgd import CompressedGD
 from constructions.base import ExactOracle
 from constructions.compressors import RandS
-from constructions.nc_chain import ELL1, F_K, grad_F_K
+from constructions.nc_chain import ELL1, F_K, NCSplitChain, grad_F_K
 from constructions.recipes import gc_recipe, nc_recipe, sc_recipe
+from constructions.sc_chain import SCSplitChain
 from lowerbounds.measure import run
 
 Z5 = 5.0
@@ -303,8 +305,132 @@ def _rounds(problem, comp, L, eps, seed, budget):
     return tr.rounds_to_eps(eps)
 
 
+def _links_matrix(d, links, diag_terms):
+    """Σ over links i of (e_i − e_{i+1})(e_i − e_{i+1})ᵀ plus Σ w·e_j e_jᵀ (1-based indices)."""
+    A = np.zeros((d, d))
+    for i in links:
+        v = np.zeros(d)
+        v[i - 1], v[i] = 1.0, -1.0
+        A += np.outer(v, v)
+    for j, w in diag_terms:
+        A[j - 1, j - 1] += w
+    return A
+
+
+def reference_group_function(inst, group):
+    """f^(group) written from THEORY.md alone, independently of the instance's code: a function of x.
+
+    SC (§2.2): ((L−μ)/4)[xᵀA^(j)x − 2s·x₁·1{A}] + (μ/2)‖x‖², odd links → B, x₁², even links → A,
+    boundary c·x_d² (c = 2/(√κ'+1)) to the group whose link does not hold x_d; zero worker (μ/2)‖x‖².
+    GC (§2.3): (L/4)[xᵀA^(j)x − 2σ·x₁·1{A}] with the boundary x_K²; zero worker 0.
+    NC (§2.4): (Lλ²/ℓ₁)·H^(j)(x/λ), H^A = −Ψ(1)Φ(z₁) + Σ_{i even} Γ_i, H^B = Σ_{i odd} Γ_i.
+    """
+    if isinstance(inst, NCSplitChain):
+        def Psi(t):
+            return 0.0 if t <= 0.5 else math.exp(1 - 1 / (2 * t - 1) ** 2)
+
+        def Phi(t):
+            return math.sqrt(math.e) * math.sqrt(2 * math.pi) * special.ndtr(t)
+
+        def Gamma(z, i):  # 1-based link i between z_i and z_{i+1}
+            return Psi(-z[i - 1]) * Phi(-z[i]) - Psi(z[i - 1]) * Phi(z[i])
+
+        K, lam = inst.K, inst.lam
+
+        def f(x):
+            if group == 2:
+                return 0.0
+            z = np.asarray(x)[:K] / lam
+            links = range(2, K, 2) if group == 0 else range(1, K, 2)
+            H = sum(Gamma(z, i) for i in links) - (Psi(1.0) * Phi(z[0]) if group == 0 else 0.0)
+            return inst.L * lam**2 / ELL1 * H
+        return f
+    d = inst.d
+    if isinstance(inst, SCSplitChain):
+        L, mu, n = inst.L, inst.mu, inst.n
+        kappa_eff = 1 + (2 * (n // 2) / n) * (L / mu - 1)
+        q = (math.sqrt(kappa_eff) - 1) / (math.sqrt(kappa_eff) + 1)
+        s = math.sqrt(inst.delta_x / sum(q ** (2 * i) for i in range(1, d + 1)))
+        last, bw, a, ridge = d, 2 / (math.sqrt(kappa_eff) + 1), (L - mu) / 4, mu
+    else:
+        last, bw, a, ridge = inst.K, 1.0, inst.L / 4, 0.0
+        s = math.sqrt(inst.delta_x * 6 * (inst.K + 1) / (inst.K * (2 * inst.K + 1)))
+    boundary_to = 0 if (last - 1) % 2 == 1 else 1  # link last−1 odd → B holds x_last → boundary to A
+    if group == 0:
+        A = _links_matrix(d, range(2, last, 2), [(1, 1.0)] + ([(last, bw)] if boundary_to == 0 else []))
+    elif group == 1:
+        A = _links_matrix(d, range(1, last, 2), [(last, bw)] if boundary_to == 1 else [])
+    else:
+        A = np.zeros((d, d))
+    lin = 2 * s if group == 0 else 0.0
+    return lambda x: a * (x @ A @ x - lin * x[0]) + 0.5 * ridge * x @ x
+
+
+SPLIT_CASES = [
+    pytest.param(lambda: sc_recipe(1.0, 0.02, 1.0, 5, 1e-5, omega=3).instance, id="sc-odd-n"),
+    pytest.param(lambda: sc_recipe(2.0, 0.1, 1.5, 4, 1e-4, delta=0.5).instance, id="sc"),
+    pytest.param(lambda: gc_recipe(1.0, 1.0, 5, 2e-3, omega=1).instance, id="gc-odd-n"),
+    pytest.param(lambda: gc_recipe(3.0, 2.0, 4, 2e-3, omega=1).instance, id="gc"),
+    pytest.param(lambda: nc_recipe(1.0, 1.0, 5, 5e-5, omega=1).instance, id="nc-odd-n"),
+    pytest.param(lambda: nc_recipe(2.0, 1.0, 4, 5e-5, omega=1).instance, id="nc"),
+]
+
+
+def _points(inst, rng, m):
+    """Random points that make every link active: |x_i/λ| ranges over (0, 3) for NC (Ψ is 0 below ½)."""
+    scale = 1.5 * inst.lam if isinstance(inst, NCSplitChain) else 1.0
+    return [scale * rng.normal(size=(inst.n, inst.d)) for _ in range(m)]
+
+
+@pytest.mark.parametrize("make", SPLIT_CASES)
+def test_each_worker_holds_its_declared_groups_function(make):
+    """Row i of grads is ∇f^(group i) from the THEORY.md formula (central differences of the reference
+    value; exact up to rounding for the quadratics, O(h²·ℓ₁-ish) for NC), for the default and a
+    permuted assignment: a worker given another group's links fails."""
+    inst = make()
+    rng = np.random.default_rng(0)
+    refs = {g: reference_group_function(inst, g) for g in (0, 1, 2)}
+    perm = rng.permutation(inst.n)
+    for ch in (inst, inst.with_groups(tuple(inst.worker_groups[perm]))):
+        for X in _points(ch, rng, 3):
+            G = ch.grads(X)
+            scale = 1.0 if not isinstance(ch, NCSplitChain) else ch.grad_scale
+            h = 1e-6 * (ch.lam if isinstance(ch, NCSplitChain) else 1.0)
+            for i, g in enumerate(ch.worker_groups):
+                E = np.eye(ch.d) * h
+                fd = np.array([(refs[g](X[i] + E[j]) - refs[g](X[i] - E[j])) / (2 * h) for j in range(ch.d)])
+                assert np.max(np.abs(G[i] - fd)) <= 1e-6 * max(scale, np.max(np.abs(fd))), (i, g)
+            # and no worker's gradient is another group's (the check above can tell them apart)
+            others = [g for g in (0, 1) if g != ch.worker_groups[0]]
+            fd_other = np.array([(refs[others[0]](X[0] + E[j]) - refs[others[0]](X[0] - E[j])) / (2 * h)
+                                 for j in range(ch.d)])
+            assert np.max(np.abs(G[0] - fd_other)) > 1e-3 * max(scale, np.max(np.abs(fd_other)))
+
+
+@pytest.mark.parametrize("make", SPLIT_CASES)
+def test_permuted_instance_gradients_are_the_permuted_rows(make):
+    """Worker i of the permuted instance holds the group of worker π(i) of the original, so at any
+    points X its gradient row is the original's row π(i) evaluated at X placed on worker π(i)."""
+    inst = make()
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        perm = rng.permutation(inst.n)
+        other = inst.with_groups(tuple(inst.worker_groups[perm]))
+        assert np.array_equal(other.worker_groups, inst.worker_groups[perm])
+        for X in _points(inst, rng, 2):
+            Y = np.empty_like(X)
+            Y[perm] = X
+            assert np.array_equal(other.grads(X), inst.grads(Y)[perm])
+        x = _points(inst, rng, 1)[0][0]
+        assert np.allclose(other.grads(x).mean(axis=0), inst.grads(x).mean(axis=0), rtol=1e-13, atol=1e-16)
+    with pytest.raises(ValueError, match="groups must be a permutation"):
+        inst.with_groups((0,) * inst.n)
+
+
 @pytest.mark.parametrize("setting", ["gc", "nc"])
 def test_permuting_groups_leaves_rounds_unchanged(setting):
+    """The issue's metamorphic statement. Alone it has little power (the average of compressed GD with
+    a shared compressor is symmetric in the workers); the two tests above pin each worker's function."""
     if setting == "gc":
         r = gc_recipe(1.0, 1.0, 5, 1e-3, omega=1)
         eps, budget = 1e-3, 4000
@@ -316,7 +442,7 @@ def test_permuting_groups_leaves_rounds_unchanged(setting):
         base = _rounds(r.instance, r.compressor, 1.0, eps, seed, budget)
         assert base is not None and base > 1
         for p in perms:
-            inst = dataclasses.replace(r.instance, groups=p)
+            inst = r.instance.with_groups(p)
             assert _rounds(inst, r.compressor, 1.0, eps, seed, budget) == base
 
 
