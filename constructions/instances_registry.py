@@ -39,3 +39,15 @@ def load(name: str) -> object:
 
 register("sc-split-chain", "constructions.sc_chain:SCSplitChain",
          "Nesterov's strongly convex chain split across two groups of workers (THEORY.md §2.2)")
+register("gc-split-chain", "constructions.gc_chain:GCSplitChain",
+         "Nesterov's convex chain of length K split into odd/even links across two groups (THEORY.md §2.3)")
+register("nc-split-chain", "constructions.nc_chain:NCSplitChain",
+         "Carmon–Duchi–Hinder–Sidford zero-chain split across two groups; split=False: homogeneous (THEORY.md §2.4)")
+register("noise-quadratic", "constructions.oracles:NoisyQuadratic",
+         "homogeneous quadratic (h/2)‖x − θ‖² for the SC/GC σ² terms, with GaussianOracle (THEORY.md §3.3)")
+register("arjevani-bernoulli-chain", "constructions.oracles:BernoulliZeroChainOracle",
+         "Arjevani et al.'s Bernoulli(p) probabilistic zero-chain oracle on the NC chain, the NC σ² term (THEORY.md §2.5)")
+register("least-squares", "constructions.synthetic:least_squares",
+         "distributed least squares with a heterogeneity knob; minibatch/Gaussian noise (THEORY.md §6.2)")
+register("logistic-regression", "constructions.synthetic:logistic_regression",
+         "ℓ2-regularised logistic regression with covariate/concept shift; minibatch/Gaussian noise (THEORY.md §6.2)")

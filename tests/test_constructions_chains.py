@@ -248,3 +248,16 @@ def test_nc_validation():
         NCSplitChain(L=1.0, lam=0.0, K=5)
     assert not hasattr(NCSplitChain(L=1.0, lam=1.0, K=5), "x_star")
     assert NCSplitChain(L=1.0, lam=1.0, K=5, n=1, split=False).c_n == 1.0
+
+
+def test_every_instance_is_registered_and_loads():
+    """`lowerbounds list instances` shows every construction of issue 3, and each name imports."""
+    from constructions import instances_registry as reg
+
+    names = {"sc-split-chain", "gc-split-chain", "nc-split-chain", "noise-quadratic",
+             "arjevani-bernoulli-chain", "least-squares", "logistic-regression"}
+    assert names <= set(reg.INSTANCES)
+    for name in reg.INSTANCES:
+        assert callable(reg.load(name)), name
+    with pytest.raises(ValueError, match="instance must be one of"):
+        reg.load("nope")
