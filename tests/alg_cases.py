@@ -10,10 +10,9 @@ import numpy as np
 
 from algorithms.adiana import ADIANA
 from algorithms.artemis import Artemis
-from algorithms.audit import BlackBoxAudit
-from algorithms.base import Algorithm
+from algorithms.audit import BlackBoxAudit, SupportAudit
+from algorithms.base import Algorithm, RoundStats
 from algorithms.cgd import CompressedGD
-from algorithms.comm import RoundAlgorithm
 from algorithms.cser import CSER
 from algorithms.diana import DIANA
 from algorithms.doublesqueeze import DoubleSqueeze
@@ -23,6 +22,7 @@ from algorithms.neolithic import AcceleratedNeolithic
 from algorithms.neolithic_gc import AcceleratedNeolithicGC
 from algorithms.neolithic_nc import NeolithicNC
 from algorithms.nesterov import Nesterov
+from algorithms.plugin import audited as plugin_audited
 from algorithms.psgd import PSGD
 from algorithms.qsgd import QSGD
 from constructions.compressors import Compressor
@@ -135,7 +135,37 @@ CASE_BY_NAME = {c.name: c for c in CASES}
 
 
 def audited(alg: Algorithm) -> Algorithm:
-    return alg.with_audit(True) if isinstance(alg, RoundAlgorithm) else BlackBoxAudit(alg)
+    """The algorithm with the zero-respecting audit on (the plug-in path's own helper)."""
+    return plugin_audited(alg)
+
+
+def audit_of(alg: Algorithm, state) -> SupportAudit:
+    """The :class:`SupportAudit` watching a run: the state's (hook-level) or the black box's."""
+    a = alg.current if isinstance(alg, BlackBoxAudit) else getattr(state, "audit", None)
+    assert isinstance(a, SupportAudit), f"{alg.name} runs without an audit"
+    return a
+
+
+class KnowsTheAnswer(Algorithm):
+    """A cheater outside every class the lower bounds cover: it is handed an accurate point (x*
+    of a convex chain, an ε-stationary point of the NC chain) and reports it from round 1 on,
+    with no communication. Used to show that a measurement *can* fall below the bound (power)
+    and that the audit catches it (supp x* is not learned)."""
+
+    name = "knows-the-answer"
+
+    def __init__(self, answer: np.ndarray) -> None:
+        self.answer = np.asarray(answer, dtype=np.float64)
+
+    def init(self, n: int, d: int, x0: np.ndarray, rng: np.random.Generator):
+        return {"x": np.array(x0, dtype=np.float64)}
+
+    def step(self, state, oracle, rng: np.random.Generator):
+        state["x"] = self.answer.copy()
+        return state, RoundStats(0, 0, 0)
+
+    def output(self, state) -> np.ndarray:
+        return state["x"]
 
 
 def iterates(alg: Algorithm, oracle, n: int, d: int, rounds: int, seed: int = 0,
