@@ -38,7 +38,8 @@ diverged, or a store entry was corrupt, :func:`run_all` also writes that account
 
 Dask (``backend="dask"``): the client is private to the sweep (``set_as_default=False``, so a
 user's own default client is untouched), hence every call that would look for a default client
-is given this one's event loop explicitly.
+is given this one's event loop explicitly. Before any task, every worker's code fingerprint must
+equal this process's: workers started before a code change must be restarted.
 """
 
 from __future__ import annotations
@@ -283,6 +284,7 @@ def _dask(execute, items, scheduler, info: dict) -> Iterator[tuple[int, Outcome]
     except (OSError, TimeoutError) as e:
         raise ValueError(f"cannot reach the Dask scheduler at {scheduler} ({_message(e)})") from None
     try:
+        _check_worker_code(client, scheduler)
         info["workers"] = len(client.scheduler_info().get("workers", {}))
         futures = {client.submit(_indexed, execute, i, s, pure=False): i for i, s in items}
         # Without ``loop``, as_completed looks for a *default* client, and ours is not one.
@@ -296,6 +298,21 @@ def _dask(execute, items, scheduler, info: dict) -> Iterator[tuple[int, Outcome]
             fut.release()
     finally:
         client.close()
+
+
+def _check_worker_code(client, scheduler: str) -> None:
+    """Refuse workers whose code differs from this process's: their rows would be stored under this
+    process's code fingerprint, the very staleness the fingerprint exists to prevent. A worker
+    started before an edit (or on another checkout) is caught, since each process computes the
+    fingerprint once, before the sweep's tasks import anything on it."""
+    from lowerbounds.store import code_fingerprint
+
+    mine = code_fingerprint()
+    theirs = client.run(code_fingerprint)
+    odd = sorted(addr for addr, fp in theirs.items() if fp != mine)
+    if odd:
+        raise ValueError(f"{len(odd)} of {len(theirs)} Dask workers at {scheduler} run other lowerbounds "
+                         f"code than this process (e.g. {odd[0]}): restart them on this checkout")
 
 
 # ---------------------------------------------------------------------------------- run_all

@@ -44,7 +44,7 @@ def sc_specs() -> list[SCRunSpec]:
 # ---------------------------------------------------------------------------------- back ends
 
 
-def test_serial_local_and_dask_give_byte_identical_tables():
+def test_serial_local_and_dask_give_byte_identical_tables(monkeypatch):
     from dask.distributed import LocalCluster  # the test extra installs it: this test must run in CI
 
     specs = sc_specs()
@@ -54,6 +54,12 @@ def test_serial_local_and_dask_give_byte_identical_tables():
                       host="127.0.0.1", scheduler_port=0, dashboard_address=None) as cluster:
         dask = sweep.run_all(sc_execute, specs, backend="dask", scheduler=cluster.scheduler_address,
                              progress=False)
+        # workers whose code differs from ours (started before an edit) are refused before any task
+        calls = iter(range(100))
+        monkeypatch.setattr(store_mod, "code_fingerprint", lambda extra=(): "ours" if next(calls) == 0 else "old")
+        with pytest.raises(ValueError, match="2 of 2 Dask workers .* run other lowerbounds code"):
+            sweep.run_all(sc_execute, specs[:1], backend="dask", scheduler=cluster.scheduler_address,
+                          code="x", progress=False)
     ref = table(serial, SC_COLUMNS)
     assert len(sweep.flatten(serial)) == 2 * len(specs)
     assert table(local, SC_COLUMNS) == ref
