@@ -34,7 +34,7 @@ returns rows like any other. A row says so with ``status == "diverged"`` and, in
 ``diverged_at`` field, the round whose iterate stopped being finite (``Trace.rounds`` of a
 diverged trace); the summary lists such runs with that round. :attr:`SweepResults.summary` says
 how many runs were computed, loaded, failed and diverged, and why; when any run failed or
-diverged, or a store entry was corrupt, :func:`run_all` also writes that account to stderr.
+diverged, :func:`run_all` also writes that account to stderr (through ``warn``).
 
 Dask (``backend="dask"``): the client is private to the sweep (``set_as_default=False``, so a
 user's own default client is untouched), hence every call that would look for a default client
@@ -174,11 +174,6 @@ class SweepSummary:
         for f in self.errors:
             out[f.message] = out.get(f.message, 0) + 1
         return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
-
-    @property
-    def problems(self) -> bool:
-        """Whether anything deserves the user's attention: a failure, a divergence, a bad entry."""
-        return bool(self.errors or self.diverged or self.corrupt)
 
     def lines(self, limit: int = 10) -> list[str]:
         """A short human-readable account: one line of counts, then one per distinct error (with
