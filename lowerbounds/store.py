@@ -59,7 +59,6 @@ CODE_PACKAGES = ("constructions", "algorithms", "lowerbounds")
 CODE_EXCLUDED = ("lowerbounds/commands/", "lowerbounds/benchmarks/")
 
 
-@functools.lru_cache(maxsize=None)
 def code_files() -> tuple[tuple[str, Path], ...]:
     """``(package-relative name, path)`` of every file :func:`code_fingerprint` hashes, sorted."""
     out: list[tuple[str, Path]] = []
@@ -88,7 +87,11 @@ def code_fingerprint(extra: tuple[str, ...] = ()) -> str:
     h = hashlib.sha256()
     files = [*code_files(), *((f"extra/{Path(f).name}", Path(f)) for f in extra)]
     for rel, p in files:
-        name, data = rel.encode(), p.read_bytes()
+        try:
+            data = p.read_bytes()
+        except FileNotFoundError:  # removed or renamed since the listing: hashed as absent
+            data = b"\0absent"
+        name = rel.encode()
         h.update(len(name).to_bytes(8, "big") + name + len(data).to_bytes(8, "big") + data)
     return h.hexdigest()
 
