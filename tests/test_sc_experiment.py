@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lowerbounds import report_files, sc_report
+from lowerbounds import report_files, verification
 from lowerbounds.cli import main
 from lowerbounds.sc_experiment import COLUMNS, SCRunSpec, build_instance, execute
 
@@ -100,12 +100,12 @@ def test_report_writes_page_figures_csv_and_is_reproducible(tmp_path):
     assert (out1 / "runs.csv").read_bytes() == (out2 / "runs.csv").read_bytes()
     rows = report_files.read_csv(out1 / "runs.csv")
     assert set(rows[0]) == set(COLUMNS)
-    prof = sc_report.make_profile("smoke", seeds=2)
-    assert len(rows) == len(sc_report.run_specs(prof)) * len(prof.eps)
+    prof = verification.make_profile("smoke", seeds=2)
+    assert len(rows) == len(verification.run_specs(prof)) * len(prof.eps)
     # re-loaded rows give the same analysis as fresh ones
-    again = sc_report.analyse(prof, rows)
+    again = verification.analyse(prof, rows)
     assert [r.slope.slope for r in again] == pytest.approx(
-        [r.slope.slope for r in sc_report.analyse(prof, [r for s in sc_report.run_specs(prof) for r in execute(s)])])
+        [r.slope.slope for r in verification.analyse(prof, [r for s in verification.run_specs(prof) for r in execute(s)])])
 
 
 @pytest.mark.parametrize("argv,needle", [

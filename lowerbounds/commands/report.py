@@ -62,11 +62,11 @@ def _grid(text: str | None, name: str, check):
 
 
 def run(args: argparse.Namespace) -> int:
-    from lowerbounds import report_files, sc_page, sc_report, sweep
+    from lowerbounds import report_files, page, verification, sweep
     from lowerbounds.sc_experiment import COLUMNS, execute
 
     # Validate everything before any work, so bad input never leaves anything behind.
-    profile = sc_report.make_profile(
+    profile = verification.make_profile(
         args.profile, seeds=args.seeds, master_seed=args.seed,
         kappa=args.kappa, omega=args.omega, delta=args.delta,
         omegas=_grid(args.omegas, "omega", validate.omega),
@@ -82,12 +82,12 @@ def run(args: argparse.Namespace) -> int:
     report_files.check_output_folder(out)
 
     t0 = time.perf_counter()
-    specs = sc_report.run_specs(profile)
+    specs = verification.run_specs(profile)
     rows = sweep.flatten(sweep.run_all(execute, specs, jobs=jobs, progress=not args.quiet,
                                        desc=f"SC report ({profile.name})", backend=backend,
                                        scheduler=scheduler, store=store, fresh=args.fresh))
-    results = sc_report.analyse(profile, rows)
-    overall = sc_report.overall(results)
+    results = verification.analyse(profile, rows)
+    overall = verification.overall(results)
     wall = time.perf_counter() - t0
     prov = report_files.provenance(profile=profile.name, master_seed=profile.master_seed,
                                    seeds=profile.seeds, runs=len(specs), jobs=jobs,
@@ -97,14 +97,14 @@ def run(args: argparse.Namespace) -> int:
         figs = {}
         for sw in profile.sweeps:
             rel = f"figures/{sw.name}.png"
-            sc_page.figure(sw, [r for r in results if r.sweep == sw.name], tmp / rel, profile.eps_fit)
+            page.figure(sw, [r for r in results if r.sweep == sw.name], tmp / rel, profile.eps_fit)
             figs[sw.name] = rel
-        md = sc_page.markdown(profile, results, overall, prov, figs)
+        md = page.markdown(profile, results, overall, prov, figs)
         (tmp / "README.md").write_text(md)
-        (tmp / "report.html").write_text(sc_page.html_page(md, "lowerbounds: SC report"))
+        (tmp / "report.html").write_text(page.html_page(md, "lowerbounds: SC report"))
         (tmp / "runs.csv").write_text(report_files.csv_text(rows, COLUMNS))
         summary = {"profile": profile.name, "master_seed": profile.master_seed, "overall": overall,
-                   "results": sc_report.as_jsonable(results), "provenance": prov}
+                   "results": verification.as_jsonable(results), "provenance": prov}
         (tmp / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     line = ", ".join(f"{k}: {v}" for k, v in overall.items())
     print(f"wrote {out}/README.md ({len(rows)} rows from {len(specs)} runs in {wall:.0f} s); {line}")

@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from lowerbounds import bounds as B
-from lowerbounds.sc_report import SLOPE_TOL, TIGHT_BAND, AlgorithmSweep, Profile, SweepDef
+from lowerbounds.verification import SLOPE_TOL, TIGHT_BAND, AlgorithmSweep, Profile, SweepDef
 
 COLORS = {"neolithic": "tab:blue", "cgd": "tab:orange"}
 LABELS = {"neolithic": "accelerated NEOLITHIC", "cgd": "compressed GD"}
