@@ -111,6 +111,7 @@ class ADIANA(RoundAlgorithm):
             raise ValueError(f"theta1 + theta2 must be ≤ 1 (got {vals['theta1']} + {vals['theta2']})")
         for k, v in vals.items():
             setattr(self, k, float(v))
+        self._work = (np.empty((n, d)), np.empty((n, d)))  # scratch: no (n, d) temporaries per round
         return ADIANAState(y=x0.copy(), z=x0.copy(), w=x0.copy(), y_prev=x0.copy(),
                            H=np.zeros((n, d)), h=np.zeros(d))
 
@@ -119,7 +120,7 @@ class ADIANA(RoundAlgorithm):
         if s.phase == 0:
             x = self.theta1 * s.z + self.theta2 * s.w + (1.0 - self.theta1 - self.theta2) * s.y
             G = self.query(s, oracle, np.broadcast_to(x, (n, d)), rng, tally)
-            D = self.uplink(s, self.C, G - s.H, rng, tally)
+            D = self.uplink(s, self.C, np.subtract(G, s.H, out=self._work[0]), rng, tally)
             g = self.broadcast(s, s.h + D.mean(axis=0), tally)
             y_new = x - self.eta * g
             s.z = self.beta * s.z + (1.0 - self.beta) * x + (self.gamma / self.eta) * (y_new - x)
@@ -127,8 +128,9 @@ class ADIANA(RoundAlgorithm):
             s.phase = 1
             return s
         Gw = self.query(s, oracle, np.broadcast_to(s.w, (n, d)), rng, tally)
-        D = self.uplink(s, self.C, Gw - s.H, rng, tally)
-        s.H += self.alpha * D
+        diff, scaled = self._work
+        D = self.uplink(s, self.C, np.subtract(Gw, s.H, out=diff), rng, tally)
+        s.H += np.multiply(D, self.alpha, out=scaled)
         s.h = s.h + self.alpha * D.mean(axis=0)
         tally.bits_down += COIN_BITS  # the server's anchor coin, common to every worker
         if rng.random() < self.p:

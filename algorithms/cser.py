@@ -79,6 +79,7 @@ class CSER(RoundAlgorithm):
         self.delta1, self.delta2 = delta_of(self.C1, d), delta_of(self.C2, d)
         self.gamma = (cser_gamma(self.L, self.delta1, self.delta2, self.H)
                       if self._gamma is None else self._gamma)
+        self._work = (np.empty((n, d)), np.empty((n, d)))  # scratch: no (n, d) temporaries per round
         return CSERState(x=x0.copy(), E=np.zeros((n, d)))
 
     def _round(self, s: CSERState, oracle: Oracle, rng: np.random.Generator, tally: Tally) -> CSERState:
@@ -89,11 +90,14 @@ class CSER(RoundAlgorithm):
             s.E -= c2
             s.since_reset = 0
         else:
-            G = self.query(s, oracle, s.x + s.E, rng, tally)
+            local, resid = self._work
+            G = self.query(s, oracle, np.add(s.E, s.x, out=local), rng, tally)  # x_i = x̂ + e_i
             c = self.uplink(s, self.C1, G, rng, tally)
             cbar = self.broadcast(s, c.mean(axis=0), tally)
             s.x = s.x - self.gamma * cbar
-            s.E -= self.gamma * (G - c)
+            resid = np.subtract(G, c, out=resid)
+            resid *= self.gamma
+            s.E -= resid  # e_i ← e_i − η(g_i − c_i)
             s.since_reset += 1
         s.t += 1
         return s

@@ -61,15 +61,17 @@ class DIANA(RoundAlgorithm):
             self.gamma = g
         else:
             self.gamma = self._gamma
+        self._work = (np.empty((n, d)), np.empty((n, d)))  # scratch: no (n, d) temporaries per round
         return ShiftState(x=x0.copy(), H=np.zeros((n, d)), h=np.zeros(d))
 
     def _round(self, s: ShiftState, oracle: Oracle, rng: np.random.Generator, tally: Tally) -> ShiftState:
         X = np.broadcast_to(s.x, s.H.shape)
         G = self.query(s, oracle, X, rng, tally)
-        D = self.uplink(s, self.C, G - s.H, rng, tally)
+        diff, scaled = self._work
+        D = self.uplink(s, self.C, np.subtract(G, s.H, out=diff), rng, tally)
         dbar = D.mean(axis=0)
         ghat = self.broadcast(s, s.h + dbar, tally)
-        s.H += self.alpha * D
+        s.H += np.multiply(D, self.alpha, out=scaled)
         s.h = s.h + self.alpha * dbar
         s.x = s.x - self.gamma * ghat
         s.t += 1

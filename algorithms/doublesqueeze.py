@@ -64,15 +64,16 @@ class DoubleSqueeze(RoundAlgorithm):
         self.delta_up, self.delta_down = delta_of(self.C, d), delta_of(self.C0, d)
         self.gamma = (doublesqueeze_gamma(self.L, self.delta_up, self.delta_down)
                       if self._gamma is None else self._gamma)
+        self._P = np.empty((n, d))  # scratch for g_i + δ_i (no (n, d) temporaries per round)
         return DoubleSqueezeState(x=x0.copy(), Dw=np.zeros((n, d)), Ds=np.zeros(d))
 
     def _round(self, s: DoubleSqueezeState, oracle: Oracle, rng: np.random.Generator,
                tally: Tally) -> DoubleSqueezeState:
         X = np.broadcast_to(s.x, s.Dw.shape)
         G = self.query(s, oracle, X, rng, tally)
-        P = G + s.Dw
+        P = np.add(G, s.Dw, out=self._P)
         V = self.uplink(s, self.C, P, rng, tally)
-        s.Dw = P - V
+        np.subtract(P, V, out=s.Dw)
         w = V.mean(axis=0) + s.Ds
         u = self.broadcast(s, w, tally, self.C0, rng)
         s.Ds = w - u

@@ -54,14 +54,16 @@ class MemSGD(RoundAlgorithm):
         self.C = as_contractive(self.C0, d)
         self.delta = delta_of(self.C, d)
         self.gamma = memsgd_gamma(self.L, self.delta) if self._gamma is None else self._gamma
+        self._P = np.empty((n, d))  # scratch for p_i (no (n, d) temporaries per round)
         return MemSGDState(x=x0.copy(), E=np.zeros((n, d)))
 
     def _round(self, s: MemSGDState, oracle: Oracle, rng: np.random.Generator, tally: Tally) -> MemSGDState:
         X = np.broadcast_to(s.x, s.E.shape)
         G = self.query(s, oracle, X, rng, tally)
-        P = s.E + self.gamma * G
+        P = np.multiply(G, self.gamma, out=self._P)
+        P += s.E  # p_i = e_i + γg_i
         D = self.uplink(s, self.C, P, rng, tally)
-        s.E = P - D
+        np.subtract(P, D, out=s.E)
         u = self.broadcast(s, D.mean(axis=0), tally)
         s.x = s.x - u
         s.t += 1

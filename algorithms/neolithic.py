@@ -40,7 +40,6 @@ import numpy as np
 from algorithms.base import Algorithm, Array, RoundStats, check_positive, dense_broadcast_bits
 from constructions.base import Oracle
 from constructions.compressors import Compressor, Scaled
-from constructions.msc import msc_step
 
 
 @dataclass
@@ -51,6 +50,7 @@ class NeolithicState:
     y: Array  # y^k (valid while r > 0)
     G: Array  # (n, d) accumulated local gradients g_i^k
     V: Array  # (n, d) MSC accumulators v_i^{(r)}
+    work: Array  # (n, d) scratch for the MSC residual g_i − v_i^{(r)} (no temporaries per round)
     r: int = 0  # MSC step within the outer iteration
     k: int = 0  # completed outer iterations
 
@@ -95,7 +95,7 @@ class AcceleratedNeolithic(Algorithm):
         x0 = np.array(x0, dtype=np.float64)
         return NeolithicState(
             x=x0.copy(), x_prev=x0.copy(), z=x0.copy(), y=x0.copy(),
-            G=np.zeros((n, d)), V=np.zeros((n, d)),
+            G=np.zeros((n, d)), V=np.zeros((n, d)), work=np.empty((n, d)),
         )
 
     def step(self, s: NeolithicState, oracle: Oracle, rng: np.random.Generator) -> tuple[NeolithicState, RoundStats]:
@@ -113,7 +113,9 @@ class AcceleratedNeolithic(Algorithm):
                 s.G[...] = sum(oracle.query(Y, rng) for _ in range(self.R)) / self.R
                 calls = n * self.R  # all R samples, in this round (module docstring)
             s.V[...] = 0.0
-        c, _ = msc_step(self.C, s.G, s.V, rng)
+        # One MSC round (THEORY.md §5.1; constructions.msc.msc_step, residual in the scratch array).
+        c = self.C(np.subtract(s.G, s.V, out=s.work), rng)
+        s.V += c
         bits_up = int(self.C.bits(c).sum())
         s.r += 1
         if s.r == self.R:

@@ -127,6 +127,7 @@ class NeolithicNC(RoundAlgorithm):
             g = min(g, math.sqrt(n * self.R * self.Delta / (self.L * K * self.sigma2)))
         self.gamma = g if self._gamma is None else self._gamma
         z = np.zeros((n, d))
+        self._resid = np.empty((n, d))  # scratch for the MSC residual (no temporaries per round)
         return NeolithicNCState(x=x0.copy(), T=z, V=z.copy(), E=z.copy(), w=np.zeros(d),
                                 U=np.zeros(d), e=np.zeros(d), x_out=x0.copy())
 
@@ -145,7 +146,7 @@ class NeolithicNC(RoundAlgorithm):
             s.T = G + s.E if self.error_feedback else G
             s.V[...] = 0.0
         if s.r < R:  # uplink MSC step
-            c = self.uplink(s, self.C, s.T - s.V, rng, tally)
+            c = self.uplink(s, self.C, np.subtract(s.T, s.V, out=self._resid), rng, tally)
             s.V += c
             if s.r == R - 1:
                 v = s.V.mean(axis=0)
