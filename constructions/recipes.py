@@ -39,8 +39,8 @@ coordinate, so there is no inert tail to skip, and sc_recipe refuses n·d > ``DE
 
 from __future__ import annotations
 
-import math
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
