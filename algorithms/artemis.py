@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from algorithms.base import Array, check_positive
-from algorithms.comm import RoundAlgorithm, Tally, n_eff, omega_of, require_unbiased
+from algorithms.comm import RoundAlgorithm, Tally, descend, n_eff, omega_of, require_unbiased
 from algorithms.diana import ShiftState
 from constructions.base import Oracle
 from constructions.compressors import Compressor
@@ -60,7 +60,7 @@ class Artemis(RoundAlgorithm):
         s.H += np.multiply(D, self.alpha, out=scaled)
         s.h = s.h + self.alpha * dbar
         om = self.broadcast(s, ghat, tally, self.C0, rng)
-        s.x = s.x - self.gamma * om
+        s.x = descend(s.x, self.gamma, om)
         s.t += 1
         return s
 

@@ -40,7 +40,7 @@ import numpy as np
 
 from algorithms.audit import SupportAudit
 from algorithms.base import Array, check_positive
-from algorithms.comm import RoundAlgorithm, Tally, as_contractive, delta_of
+from algorithms.comm import RoundAlgorithm, Tally, as_contractive, delta_of, descend
 from constructions.base import Oracle
 from constructions.compressors import Compressor
 
@@ -94,7 +94,7 @@ class CSER(RoundAlgorithm):
             G = self.query(s, oracle, np.add(s.E, s.x, out=local), rng, tally)  # x_i = x̂ + e_i
             c = self.uplink(s, self.C1, G, rng, tally)
             cbar = self.broadcast(s, c.mean(axis=0), tally)
-            s.x = s.x - self.gamma * cbar
+            s.x = descend(s.x, self.gamma, cbar)
             resid = np.subtract(G, c, out=resid)
             resid *= self.gamma
             s.E -= resid  # e_i ← e_i − η(g_i − c_i)

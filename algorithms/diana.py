@@ -23,7 +23,7 @@ import numpy as np
 
 from algorithms.audit import SupportAudit
 from algorithms.base import Array, check_positive
-from algorithms.comm import RoundAlgorithm, Tally, n_eff, omega_of, require_unbiased
+from algorithms.comm import RoundAlgorithm, Tally, descend, n_eff, omega_of, require_unbiased
 from constructions.base import Oracle
 from constructions.compressors import Compressor
 
@@ -73,7 +73,7 @@ class DIANA(RoundAlgorithm):
         ghat = self.broadcast(s, s.h + dbar, tally)
         s.H += np.multiply(D, self.alpha, out=scaled)
         s.h = s.h + self.alpha * dbar
-        s.x = s.x - self.gamma * ghat
+        s.x = descend(s.x, self.gamma, ghat)
         s.t += 1
         return s
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from algorithms.audit import SupportAudit
 from algorithms.base import Array, check_positive
-from algorithms.comm import RoundAlgorithm, Tally, as_contractive, delta_of, ef_radius
+from algorithms.comm import RoundAlgorithm, Tally, as_contractive, delta_of, descend, ef_radius
 from constructions.base import Oracle
 from constructions.compressors import Compressor
 
@@ -77,7 +77,7 @@ class DoubleSqueeze(RoundAlgorithm):
         w = V.mean(axis=0) + s.Ds
         u = self.broadcast(s, w, tally, self.C0, rng)
         s.Ds = w - u
-        s.x = s.x - self.gamma * u
+        s.x = descend(s.x, self.gamma, u)
         s.t += 1
         return s
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from algorithms.audit import SupportAudit
 from algorithms.base import Array, check_positive
-from algorithms.comm import RoundAlgorithm, Tally, as_contractive, delta_of
+from algorithms.comm import RoundAlgorithm, Tally, as_contractive, delta_of, descend
 from constructions.base import Oracle
 from constructions.compressors import VALUE_BITS, Compressor, Identity
 
@@ -47,6 +47,20 @@ class EF21State:
 @dataclass
 class EF21MState(EF21State):
     V: Array = None  # type: ignore[assignment]  # (n, d) momentum buffers v_i (EF21-SGDM)
+
+
+def _copy_and_mean(T: Array, out_rows: Array, out_mean: Array) -> None:
+    """out_rows ← T and out_mean ← mean over rows of T, block of columns by block of columns: the
+    sum then re-reads T from cache instead of memory (n·d doubles read once, not twice). Each
+    column's sum runs over the rows in the same order as ``T.mean(axis=0)`` (which is this sum
+    divided by n), so the result is the same bit for bit."""
+    n, d = T.shape
+    step = max(1024, 131072 // max(n, 1))  # ≈ 1 MB of T per block (measured best at n = 8)
+    for j in range(0, d, step):
+        cols = slice(j, j + step)
+        np.copyto(out_rows[:, cols], T[:, cols])
+        np.add.reduce(T[:, cols], axis=0, out=out_mean[cols])
+    np.divide(out_mean, n, out=out_mean)
 
 
 def ef21_gamma(L: float, delta: float) -> float:
@@ -84,8 +98,7 @@ class EF21(RoundAlgorithm):
                 self.uplink(s, self.C, target - s.Gi, rng, tally)  # the audit sees the message
             else:
                 tally.bits_up += VALUE_BITS * target.shape[0] * target.shape[1]
-            np.copyto(s.Gi, target)
-            target.mean(axis=0, out=s.g)
+            _copy_and_mean(target, s.Gi, s.g)
             return
         c = self.uplink(s, self.C, np.subtract(target, s.Gi, out=self._buf), rng, tally)
         s.Gi += c
@@ -96,7 +109,7 @@ class EF21(RoundAlgorithm):
         G = self.query(s, oracle, X, rng, tally)
         self._update_estimates(s, G, rng, tally)
         g = self.broadcast(s, s.g, tally)
-        s.x = s.x - self.gamma * g
+        s.x = descend(s.x, self.gamma, g)
         s.t += 1
         return s
 
@@ -146,7 +159,7 @@ class EF21SGD(EF21):
         s.V += np.multiply(G, a, out=self._buf)
         self._update_estimates(s, s.V, rng, tally)
         g = self.broadcast(s, s.g, tally)
-        s.x = s.x - self.gamma * g
+        s.x = descend(s.x, self.gamma, g)
         s.t += 1
         return s
 

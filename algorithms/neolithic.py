@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from algorithms.base import Algorithm, Array, RoundStats, check_positive, dense_broadcast_bits
+from algorithms.comm import descend
 from constructions.base import Oracle
 from constructions.compressors import Compressor, Scaled
 
@@ -120,7 +121,7 @@ class AcceleratedNeolithic(Algorithm):
         s.r += 1
         if s.r == self.R:
             gbar = s.V.mean(axis=0)
-            s.x_prev, s.x = s.x, s.y - (self.eta / self.p) * gbar
+            s.x_prev, s.x = s.x, descend(s.y, self.eta / self.p, gbar)
             s.r = 0
             s.k += 1
         return s, RoundStats(bits_up, dense_broadcast_bits(d), calls)

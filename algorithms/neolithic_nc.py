@@ -54,7 +54,7 @@ import numpy as np
 
 from algorithms.audit import SupportAudit
 from algorithms.base import Array, check_positive
-from algorithms.comm import RoundAlgorithm, Tally, as_contractive, delta_of
+from algorithms.comm import RoundAlgorithm, Tally, as_contractive, delta_of, descend
 from constructions.base import Oracle
 from constructions.compressors import Compressor
 
@@ -168,7 +168,7 @@ class NeolithicNC(RoundAlgorithm):
         return s
 
     def _finish(self, s: NeolithicNCState, u: Array, rng: np.random.Generator) -> NeolithicNCState:
-        s.x = s.x - self.gamma * u
+        s.x = descend(s.x, self.gamma, u)
         s.k += 1
         s.r = 0
         if self.output_rule == "uniform" and rng.random() < 1.0 / (s.k + 1):

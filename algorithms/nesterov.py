@@ -26,7 +26,7 @@ import numpy as np
 
 from algorithms.audit import SupportAudit
 from algorithms.base import Array, check_positive
-from algorithms.comm import RoundAlgorithm, Tally
+from algorithms.comm import RoundAlgorithm, Tally, descend
 from constructions.base import Oracle
 from constructions.compressors import Identity
 
@@ -73,7 +73,7 @@ class Nesterov(RoundAlgorithm):
         G = self.query(s, oracle, Y, rng, tally)
         M = self.uplink(s, self._id, G, rng, tally)
         g = self.broadcast(s, M.mean(axis=0), tally)
-        x_new = s.y - self.eta * g
+        x_new = descend(s.y, self.eta, g)
         s.y = x_new + self.momentum(s.k) * (x_new - s.x)
         s.x = x_new
         s.k += 1

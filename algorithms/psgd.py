@@ -19,7 +19,7 @@ import numpy as np
 
 from algorithms.audit import SupportAudit
 from algorithms.base import Array, check_positive
-from algorithms.comm import RoundAlgorithm, Tally
+from algorithms.comm import RoundAlgorithm, Tally, descend
 from constructions.base import Oracle
 from constructions.compressors import Identity
 
@@ -50,7 +50,7 @@ class PSGD(RoundAlgorithm):
         G = self.query(s, oracle, X, rng, tally)
         M = self.uplink(s, self._id, G, rng, tally)
         u = self.broadcast(s, M.mean(axis=0), tally)
-        s.x = s.x - self.gamma * u
+        s.x = descend(s.x, self.gamma, u)
         s.t += 1
         return s
 

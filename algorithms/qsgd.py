@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from algorithms.base import Array, check_positive
-from algorithms.comm import RoundAlgorithm, Tally, n_eff, omega_of, require_unbiased
+from algorithms.comm import RoundAlgorithm, Tally, descend, n_eff, omega_of, require_unbiased
 from algorithms.psgd import IterateState
 from constructions.base import Oracle
 from constructions.compressors import Compressor
@@ -45,7 +45,7 @@ class QSGD(RoundAlgorithm):
         G = self.query(s, oracle, X, rng, tally)
         M = self.uplink(s, self.C, G, rng, tally)
         u = self.broadcast(s, M.mean(axis=0), tally)
-        s.x = s.x - self.gamma * u
+        s.x = descend(s.x, self.gamma, u)
         s.t += 1
         return s
 

@@ -68,3 +68,33 @@ def test_reference_refuses_a_shared_random_compressor():
     s = alg.init(N, D, np.zeros(D), np.random.default_rng(0))
     with pytest.raises(ValueError, match="shared"):
         reference_step(alg, s, P, np.random.default_rng(0))
+
+
+def test_ef21_identity_path_is_psgd_bit_for_bit_across_column_blocks():
+    """EF21 with the identity computes g_i⁺ = ∇f_i and g⁺ = mean ∇f_i block of columns by block
+    (a cache trick); at d beyond one block it must still be PSGD exactly, and T.mean's value."""
+    from algorithms.ef21 import EF21, _copy_and_mean
+    from algorithms.psgd import PSGD
+
+    n, d = 3, 100_000  # several blocks of 131072 // 3 columns, the last one partial
+    rng = np.random.default_rng(0)
+    T = rng.standard_normal((n, d))
+    rows, mean = np.empty_like(T), np.empty(d)
+    _copy_and_mean(T, rows, mean)
+    assert np.array_equal(rows, T) and np.array_equal(mean, T.mean(axis=0))
+
+    class Sep:
+        deterministic = True
+        A, B = rng.uniform(0.1, 1.0, (n, d)), rng.standard_normal((n, d))
+
+        def query(self, X, rng):
+            return self.A * (X - self.B)
+
+    xs = {}
+    for alg in (EF21(Identity(), 1.0), PSGD(1.0)):
+        r = np.random.default_rng(1)
+        s = alg.init(n, d, np.zeros(d), r)
+        for _ in range(5):
+            s, _ = alg.step(s, Sep(), r)
+        xs[alg.name] = alg.output(s)
+    assert np.array_equal(xs["ef21"], xs["psgd"])
