@@ -59,19 +59,36 @@ CODE_PACKAGES = ("constructions", "algorithms", "lowerbounds")
 CODE_EXCLUDED = ("lowerbounds/commands/", "lowerbounds/benchmarks/")
 
 
-def code_files() -> tuple[tuple[str, Path], ...]:
-    """``(package-relative name, path)`` of every file :func:`code_fingerprint` hashes, sorted."""
-    out: list[tuple[str, Path]] = []
+def code_roots() -> list[tuple[str, Path]]:
+    """``(package, folder)`` of each package in :data:`CODE_PACKAGES`."""
+    out = []
     for pkg in CODE_PACKAGES:
         found = importlib.util.find_spec(pkg)
         if found is None or not found.submodule_search_locations:
             raise RuntimeError(f"cannot locate the package {pkg!r} to fingerprint its code")
-        for loc in found.submodule_search_locations:
-            base = Path(loc)
-            for p in base.rglob("*.py"):
-                rel = f"{pkg}/{p.relative_to(base).as_posix()}"
-                if not rel.startswith(CODE_EXCLUDED):
-                    out.append((rel, p))
+        out += [(pkg, Path(loc)) for loc in found.submodule_search_locations]
+    return out
+
+
+def code_name(path: str | os.PathLike) -> str | None:
+    """The package-relative name under which :func:`code_fingerprint` hashes ``path``, or None
+    when the file is not part of the fingerprinted code."""
+    p = Path(path).resolve()
+    for pkg, base in code_roots():
+        if p.is_relative_to(base.resolve()):
+            rel = f"{pkg}/{p.relative_to(base.resolve()).as_posix()}"
+            return None if rel.startswith(CODE_EXCLUDED) or p.suffix != ".py" else rel
+    return None
+
+
+def code_files() -> tuple[tuple[str, Path], ...]:
+    """``(package-relative name, path)`` of every file :func:`code_fingerprint` hashes, sorted."""
+    out: list[tuple[str, Path]] = []
+    for pkg, base in code_roots():
+        for p in base.rglob("*.py"):
+            rel = f"{pkg}/{p.relative_to(base).as_posix()}"
+            if not rel.startswith(CODE_EXCLUDED):
+                out.append((rel, p))
     return tuple(sorted(out))
 
 

@@ -119,15 +119,13 @@ def default_version(execute: Callable) -> str:
 def default_code(execute: Callable) -> str:
     """Code fingerprint of a sweep: :func:`lowerbounds.store.code_fingerprint` of the packages,
     plus the source file of ``execute``'s module when it lies outside them (a script, a plug-in)."""
-    from lowerbounds.store import code_files, code_fingerprint
+    from lowerbounds.store import code_fingerprint, code_name
 
     mod = sys.modules.get(getattr(execute, "__module__", ""), None)
     f = getattr(mod, "__file__", None)
-    if not f or not os.path.isfile(f):
+    if not f or code_name(f) is not None:
         return code_fingerprint()
-    f = str(Path(f).resolve())
-    inside = {str(p.resolve()) for _, p in code_files()}
-    return code_fingerprint(() if f in inside else (f,))
+    return code_fingerprint((str(Path(f).resolve()),))
 
 
 # ---------------------------------------------------------------------------------- results

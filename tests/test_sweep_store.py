@@ -236,6 +236,8 @@ def test_the_code_fingerprint_covers_the_result_code_and_changes_with_it(tmp_pat
                  "lowerbounds/sweep.py", "lowerbounds/sc_experiment.py"):
         assert must in names
     assert not any(n.startswith(("lowerbounds/commands/", "lowerbounds/benchmarks/")) for n in names)
+    assert store_mod.code_name(sweep.__file__) == "lowerbounds/sweep.py"
+    assert store_mod.code_name(TESTS / "sweep_cases.py") is None
     fp = store_mod.code_fingerprint()
     assert fp == store_mod.code_fingerprint() and len(fp) == 64  # cached, a sha256
     # an execute defined outside the packages adds its own file
