@@ -7,11 +7,11 @@ its compressors and hyper-parameters) and then driven one **communication round*
     state, stats = alg.step(state, oracle, rng)      # one round
     x_hat = alg.output(state)                        # the point x̂_t reported after t rounds
 
-A round is one oracle query and one compressed uplink message per worker plus one broadcast
-(THEORY.md §0, §1.3); the one documented exception is NEOLITHIC with a stochastic oracle, whose
-multi-step compression needs all R samples of an outer iteration in its first round (recorded
-there: see :mod:`algorithms.neolithic`). Arrays
-in ``state`` have shape (n, d) for per-worker quantities. ``step`` may update arrays in place and
+A round is at most one oracle query and one compressed uplink message per worker plus one
+broadcast (THEORY.md §0, §1.3); the one documented exception is NEOLITHIC with a stochastic oracle,
+whose multi-step compression needs all R samples of an outer iteration in its first round
+(recorded there: see :mod:`algorithms.neolithic`). Arrays in ``state`` have shape (n, d) for
+per-worker quantities. ``step`` may update arrays in place and
 return the same state object (this is cheap and the caller never keeps old states).
 
 Bits are counted per direction: ``bits_up`` sums the workers' uplink messages, ``bits_down`` is the
