@@ -219,8 +219,12 @@ class RandS(Compressor):
         n, d = V.shape
         S = self.supports(n, d, rng)
         out = np.zeros_like(V)
-        rows = np.arange(n)[:, None]
         scale = d / self.s if self.scaled else 1.0
+        if self.shared:  # one support: index columns (same values, about half the time of [rows, S])
+            cols = S[0]
+            out[:, cols] = scale * V[:, cols]
+            return out
+        rows = np.arange(n)[:, None]
         out[rows, S] = scale * V[rows, S]
         return out
 
