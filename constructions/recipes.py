@@ -295,19 +295,33 @@ def nc_recipe(L: float, Delta: float, n: int, eps: float, *, omega: float | None
     inst = NCSplitChain(L=L, lam=lam, K=K, d=K, n=n)  # the window; d stays nominal
     p_c = 1.0 / ratio
     bound = K / (2 * p_c)
-    # σ² term: the homogeneous chain of §2.5 (c_n = 1), Arjevani's oracle, one coin per worker.
-    K0 = math.floor(L * Delta / (24 * ELL1 * eps))
-    lam0 = ELL1 * math.sqrt(2 * eps) / L
-    noise = NCSplitChain(L=L, lam=lam0, K=K0, n=n, split=False)
-    oracle = BernoulliZeroChainOracle.for_sigma(noise, sigma)
-    p_round = 1.0 - (1.0 - oracle.p) ** n
+    noise, oracle, noise_bound = nc_noise(L, Delta, n, eps, sigma)
     return Recipe("nc", kind, dict(L=L, Delta=Delta, n=n, eps=eps, sigma=sigma,
                                    omega=ratio - 1 if kind == "unbiased" else None,
                                    delta=p_c if kind == "contractive" else None),
                   inst, RandS(s, scaled=kind == "unbiased", shared=True), s, d, p_c, K, lam,
-                  bound, bound, noise, oracle, K0 / (2 * p_round), coin_p=oracle.p,
+                  bound, bound, noise, oracle, noise_bound, coin_p=oracle.p,
                   notes=f"compression term: §2.4 split chain, f(0) − inf f ≤ {DELTA0:g}·c_n·(Lλ²/ℓ₁)·K ≤ Δ; "
                         f"σ² term: §2.5 homogeneous chain, Bernoulli(p) oracle (γ_∞ = {GAMMA_INF:g})")
+
+
+def nc_noise(L: float, Delta: float, n: int, eps: float, sigma: float):
+    """The σ² half of the NC recipe on its own (THEORY.md §2.5): the homogeneous chain (c_n = 1),
+    λ = ℓ₁√(2ε)/L, K₀ = ⌊LΔ/(24ℓ₁ε)⌋, Arjevani's Bernoulli oracle with p = min{1, (γ_∞Lλ/ℓ₁)²/σ²}
+    and one coin per worker, so a round advances with probability p_round = 1 − (1 − p)ⁿ and
+    T_ε > K₀/(2p_round) (Markov on Bin(T, p_round), §2.7). Returns (instance, oracle, bound).
+    Needs only K₀ ≥ 1 (the compression instance of :func:`nc_recipe` needs c_nK ≥ 2)."""
+    L, Delta, eps = _pos("L", L), _pos("Delta", Delta), _pos("eps", eps)
+    n, sigma = _n(n), _sigma(sigma)
+    K0 = math.floor(L * Delta / (24 * ELL1 * eps))
+    if K0 < 1:
+        raise ValueError(f"eps must be ≤ LΔ/(24ℓ₁) = {L * Delta / (24 * ELL1):.6g} so that the noise chain "
+                         f"has length ≥ 1 (got eps = {eps})")
+    lam0 = ELL1 * math.sqrt(2 * eps) / L
+    noise = NCSplitChain(L=L, lam=lam0, K=K0, n=n, split=False)
+    oracle = BernoulliZeroChainOracle.for_sigma(noise, sigma)
+    p_round = 1.0 - (1.0 - oracle.p) ** n
+    return noise, oracle, K0 / (2 * p_round)
 
 
 RECIPES = {"sc": sc_recipe, "gc": gc_recipe, "nc": nc_recipe}

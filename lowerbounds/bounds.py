@@ -29,7 +29,7 @@ this toolkit and are kept out of :data:`REGISTRY`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -137,6 +137,22 @@ class Bound:
     @property
     def free(self) -> list[str]:
         return sorted(str(s) for s in self.expr.free_symbols)
+
+    def only(self, label: str) -> "Bound":
+        """The same bound restricted to its terms of one role ("noise", "compression", …), as an
+        unregistered Bound. A σ² sweep runs on the homogeneous noise instance, which certifies the
+        noise term alone (the compression term comes from a different instance, THEORY.md §3.3), so
+        its predictions are read from this restriction."""
+        keep = [i for i, lab in enumerate(self.term_labels) if lab == label]
+        if not keep:
+            raise ValueError(f"bound {self.name!r} has no {label!r} term")
+        terms = tuple(self.terms[i] for i in keep)
+        logs = tuple(self.term_logs[i] for i in keep)
+        seen: list[sp.Expr] = []
+        for lg in logs:
+            seen += [f for f in lg if f not in seen]
+        return replace(self, name=f"{self.name}[{label}]", expr=sp.Add(*terms), terms=terms,
+                       term_logs=logs, term_labels=(label,) * len(terms), log_factors=tuple(seen))
 
     def explicit_terms(self) -> tuple[sp.Expr, ...]:
         """Each term times its own declared hidden logarithmic factors."""

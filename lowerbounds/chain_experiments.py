@@ -21,18 +21,17 @@ the GC instance's floor is above the one the registered bound assumes; see the m
 
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from algorithms import registry as alg_registry
-from algorithms.base import Algorithm
 from constructions.base import ExactOracle
 from constructions.compressors import Compressor, RandS
 from constructions.gc_chain import GCSplitChain
 from constructions.nc_chain import NCSplitChain
+from lowerbounds import algorithm_factory as factory
 from lowerbounds import bounds, validate
 from lowerbounds.measure import run
 
@@ -57,11 +56,14 @@ class ChainRunSpec:
     max_rounds: int = 1_000_000
     shared: bool = True
     sweep: str = ""
+    audit: bool = False  # run with the zero-respecting audit (algorithms.audit) on
+    plugin_sha: str = ""  # a plug-in's source digest (algorithm_factory.plugin_digest)
 
     def __post_init__(self) -> None:
         validate.choice(self.setting, "setting", SETTINGS)
         validate.choice(self.compressor, "compressor", COMPRESSORS)
-        validate.choice(self.algorithm, "algorithm", tuple(alg_registry.ALGORITHMS))
+        if not factory.is_plugin(self.algorithm):
+            validate.choice(self.algorithm, "algorithm", tuple(alg_registry.ALGORITHMS))
         validate.omega(self.omega)
         validate.delta(self.delta)
         validate.eps(self.eps, "eps", upper=1.0)
@@ -129,19 +131,6 @@ def build_instance(spec: ChainRunSpec) -> ChainInstance:
     return ChainInstance(prob, comp, d, K, 1.0 / F)
 
 
-def make_algorithm(name: str, compressor: Compressor, *, L: float, d: int, mu: float | None = None) -> Algorithm:
-    """Instantiate a registered algorithm with its theory defaults: pass L, and d / mu only when
-    the constructor takes them (the class decides its own step sizes)."""
-    cls = alg_registry.load(name)
-    params = inspect.signature(cls.__init__).parameters
-    kw: dict = {"L": L}
-    if "d" in params:
-        kw["d"] = d
-    if "mu" in params and mu is not None:
-        kw["mu"] = mu
-    return cls(compressor, **kw)
-
-
 def _budget(spec: ChainRunSpec, inst: ChainInstance) -> int:
     # A generous multiple of the slowest (unaccelerated) rate F·L·scale/ε, plus per-coordinate
     # crossings F·K, so that no algorithm in the zoo is censored by design.
@@ -152,7 +141,7 @@ def _budget(spec: ChainRunSpec, inst: ChainInstance) -> int:
 
 def execute(spec: ChainRunSpec) -> list[dict]:
     inst = build_instance(spec)
-    alg = make_algorithm(spec.algorithm, inst.compressor, L=1.0, d=inst.d)
+    alg = factory.make(spec.algorithm, inst.compressor, L=1.0, d=inst.d, audit=spec.audit)
     budget = _budget(spec, inst)
     trace = run(inst.problem, alg, ExactOracle(inst.problem), n=spec.n, d=inst.d, budget=budget,
                 eps_min=spec.eps, rng=spec.rng())
@@ -167,10 +156,11 @@ def execute(spec: ChainRunSpec) -> list[dict]:
         sweep=spec.sweep, setting=spec.setting, compressor=spec.compressor, algorithm=spec.algorithm,
         shared=spec.shared, kappa="", omega=spec.omega if spec.compressor == "unbiased" else "",
         delta=spec.delta if spec.compressor == "contractive" else "", factor=F, n=spec.n, d=inst.d,
-        s_or_p=inst.compressor.s, L=1.0, mu="", delta_x=1.0, eps_rel=spec.eps, eps=spec.eps,
+        s_or_p=inst.compressor.s, L=1.0, mu="", delta_x=1.0, sigma2=0.0, eps_rel=spec.eps, eps=spec.eps,
         master_seed=spec.master_seed, seed_index=spec.seed_index,
         rounds="" if t is None else t, censored=t is None,
         status="reached" if t is not None else trace.status, budget=budget,
+        diverged_at=trace.rounds if trace.status == "diverged" else "",
         bits_up="" if t is None else int(trace.bits_up[t]),
         bits_down="" if t is None else int(trace.bits_down[t]),
         oracle_calls="" if t is None else int(trace.oracle_calls[t]),

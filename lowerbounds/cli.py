@@ -14,7 +14,7 @@ import sys
 
 # Sub-command modules, in the order ``lowerbounds --help`` lists them.
 COMMANDS = [
-    "lowerbounds.commands.report",
+    "lowerbounds.commands.report", "lowerbounds.commands.verify",
     "lowerbounds.commands.bounds",
     "lowerbounds.commands.certify", "lowerbounds.commands.list",
     "lowerbounds.commands.bench",

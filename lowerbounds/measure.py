@@ -76,6 +76,7 @@ def run(
     gaps[0], progs[0] = problem.gap(x), problem.prog(x)
     status = "budget"
     t = 0
+    last_x = np.array(x, copy=True)
     if gaps[0] <= eps_min:
         status = "reached"
     else:
@@ -83,7 +84,13 @@ def run(
             for t in range(1, budget + 1):
                 state, st = algorithm.step(state, oracle, rng)
                 x = algorithm.output(state)
-                g = problem.gap(x)
+                # Methods with inner rounds (NEOLITHIC's R MSC steps) keep x̂ for several rounds:
+                # re-use its gap and progress then (O(d) comparison instead of a gradient).
+                if last_x is not None and x.shape == last_x.shape and np.array_equal(x, last_x):
+                    g, pg = gaps[t - 1], progs[t - 1]
+                else:
+                    g, pg = problem.gap(x), None
+                    last_x = np.array(x, copy=True)
                 up[t] = up[t - 1] + st.bits_up
                 down[t] = down[t - 1] + st.bits_down
                 calls[t] = calls[t - 1] + st.oracle_calls
@@ -91,7 +98,7 @@ def run(
                     gaps[t], progs[t] = np.inf, problem.prog(np.nan_to_num(x))
                     status = "diverged"
                     break
-                gaps[t], progs[t] = g, problem.prog(x)
+                gaps[t], progs[t] = g, problem.prog(x) if pg is None else pg
                 if on_round is not None:
                     on_round(t)
                 if g <= eps_min:

@@ -75,6 +75,14 @@ def check_output_folder(out: Path) -> None:
     """Refuse a non-empty folder that is not a previous report (see the module docstring)."""
     if out.exists() and not out.is_dir():
         raise ValueError(f"output must be a folder (got the file {str(out)!r})")
+    if not out.exists():  # it will be created: its nearest existing parent must be a writable folder
+        parent = out.absolute().parent
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir():
+            raise ValueError(f"output folder {str(out)!r} cannot be created: {str(parent)!r} is a file")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise ValueError(f"output folder {str(out)!r} cannot be created: {str(parent)!r} is not writable")
     if out.is_dir():
         others = [p for p in out.iterdir() if not p.name.startswith(".tmp-")]
         if others and not (out / MANIFEST).exists() and not _is_committed_report(out):

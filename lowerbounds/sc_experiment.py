@@ -27,11 +27,12 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from algorithms.base import Algorithm
-from algorithms.cgd import CompressedGD
+from algorithms import registry as alg_registry
 from algorithms.neolithic import AcceleratedNeolithic
 from constructions.base import ExactOracle
 from constructions.compressors import BernoulliSparsifier, Compressor, RandS
 from constructions.sc_chain import SCSplitChain
+from lowerbounds import algorithm_factory as factory
 from lowerbounds import bounds, validate
 from lowerbounds.measure import run
 
@@ -56,10 +57,13 @@ class SCRunSpec:
     max_rounds: int = 2_000_000
     shared: bool = True
     sweep: str = ""  # label of the sweep this run belongs to (not used by the computation)
+    audit: bool = False  # run with the zero-respecting audit (algorithms.audit) on
+    plugin_sha: str = ""  # a plug-in's source digest (algorithm_factory.plugin_digest)
 
     def __post_init__(self) -> None:
         validate.choice(self.compressor, "compressor", COMPRESSORS)
-        validate.choice(self.algorithm, "algorithm", ALGORITHMS)
+        if not factory.is_plugin(self.algorithm):
+            validate.choice(self.algorithm, "algorithm", tuple(alg_registry.ALGORITHMS))
         validate.kappa(self.kappa)
         validate.omega(self.omega)
         validate.delta(self.delta)
@@ -117,9 +121,7 @@ def build_instance(spec: SCRunSpec) -> Instance:
 
 def make_algorithm(spec: SCRunSpec, inst: Instance) -> Algorithm:
     ch = inst.chain
-    if spec.algorithm == "cgd":
-        return CompressedGD(inst.compressor, L=ch.L, d=inst.d)
-    return AcceleratedNeolithic(inst.compressor, L=ch.L, mu=ch.mu, d=inst.d)
+    return factory.make(spec.algorithm, inst.compressor, L=ch.L, d=inst.d, mu=ch.mu, audit=spec.audit)
 
 
 def predicted_rounds(spec: SCRunSpec, inst: Instance, alg: Algorithm) -> float:
@@ -127,15 +129,17 @@ def predicted_rounds(spec: SCRunSpec, inst: Instance, alg: Algorithm) -> float:
     upper-bound shape with explicit constants for these step sizes."""
     ch = inst.chain
     lg = math.log(1.0 / min(spec.eps)) + 1.0
-    if isinstance(alg, AcceleratedNeolithic):
-        return alg.R * (math.sqrt(ch.kappa_eff / (ch.L * alg.eta)) * lg + 1.0)
+    base = getattr(alg, "inner", alg)  # through the audit wrapper
+    if isinstance(base, AcceleratedNeolithic):
+        return base.R * (math.sqrt(ch.kappa_eff / (ch.L * base.eta)) * lg + 1.0)
+    # Any other method: the unaccelerated rate, a generous scale for a first-order method.
     return spec.factor * ch.kappa_eff * lg
 
 
 COLUMNS = (
     "sweep", "setting", "compressor", "algorithm", "shared", "kappa", "omega", "delta", "factor",
-    "n", "d", "s_or_p", "L", "mu", "delta_x", "eps_rel", "eps", "master_seed", "seed_index",
-    "rounds", "censored", "status", "budget", "bits_up", "bits_down", "oracle_calls",
+    "n", "d", "s_or_p", "L", "mu", "delta_x", "sigma2", "eps_rel", "eps", "master_seed", "seed_index",
+    "rounds", "censored", "status", "budget", "diverged_at", "bits_up", "bits_down", "oracle_calls",
     "prog_at_hit", "explicit_lower_bound", "hyperparameters",
 )
 
@@ -167,10 +171,11 @@ def execute(spec: SCRunSpec) -> list[dict]:
             delta=spec.delta if spec.compressor == "contractive" else "",
             factor=spec.factor, n=spec.n, d=inst.d,
             s_or_p=getattr(inst.compressor, "s", getattr(inst.compressor, "p", "")),
-            L=ch.L, mu=ch.mu, delta_x=ch.delta_x, eps_rel=e_rel, eps=e,
+            L=ch.L, mu=ch.mu, delta_x=ch.delta_x, sigma2=0.0, eps_rel=e_rel, eps=e,
             master_seed=spec.master_seed, seed_index=spec.seed_index,
             rounds="" if t is None else t, censored=t is None,
             status="reached" if t is not None else trace.status, budget=budget,
+            diverged_at=trace.rounds if trace.status == "diverged" else "",
             bits_up="" if t is None else int(trace.bits_up[t]),
             bits_down="" if t is None else int(trace.bits_down[t]),
             oracle_calls="" if t is None else int(trace.oracle_calls[t]),

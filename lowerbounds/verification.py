@@ -30,15 +30,20 @@ A check is *inconclusive* (grey) when censoring makes a median or a slope undefi
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from lowerbounds import bounds as B
+from lowerbounds import algorithm_factory as factory
 from lowerbounds import stats, validate
 from lowerbounds.chain_experiments import ChainRunSpec
 from lowerbounds.chain_experiments import execute as chain_execute
+from lowerbounds.noise_experiments import NoiseRunSpec
+from lowerbounds.noise_experiments import execute as noise_execute
 from lowerbounds.sc_experiment import SCRunSpec
 from lowerbounds.sc_experiment import execute as sc_execute
 
@@ -60,15 +65,27 @@ FAR_FROM_BINDING = 10.0
 
 
 # ---------------------------------------------------------------------------------------- profiles
+SETTINGS = ("sc", "gc", "nc")
+PARAMS = ("omega", "delta", "kappa", "eps", "sigma2")
+SWEEP_COMPRESSORS = ("unbiased", "contractive", "none")  # "none": the σ² term, identity compressor
+
+
 @dataclass(frozen=True)
 class SweepDef:
-    """One sweep: ``param`` ("omega", "delta", "kappa" or "eps") runs over ``grid``, the rest is
-    fixed. ``setting`` "sc" runs :mod:`lowerbounds.sc_experiment` (one trajectory read at every ε of
-    the profile); "gc" and "nc" run :mod:`lowerbounds.chain_experiments` (one instance per ε, at
-    ``eps`` unless ε is swept)."""
+    """One sweep, as data: ``param`` runs over ``grid``, the rest is fixed.
+
+    * ``setting`` "sc" with a compressor runs :mod:`lowerbounds.sc_experiment` (one trajectory read
+      at every ε of the profile); "gc"/"nc" run :mod:`lowerbounds.chain_experiments` (one instance
+      per ε, at ``eps`` unless ε is swept);
+    * ``compressor = "none"`` sweeps σ² (``param = "sigma2"``) on the homogeneous noise instances of
+      :mod:`lowerbounds.noise_experiments` (the σ²/n term; the adversary's compressor is the
+      identity there), at accuracy ``eps``.
+
+    ``seeds`` and ``n`` override the profile's. Specs ship as TOML in ``lowerbounds/specs/``.
+    """
 
     name: str
-    compressor: str  # "unbiased" or "contractive"
+    compressor: str  # "unbiased", "contractive" or "none"
     param: str
     grid: tuple[float, ...]
     kappa: float = 100.0
@@ -76,35 +93,76 @@ class SweepDef:
     delta: float = 0.5
     algorithms: tuple[str, ...] = ("cgd", "neolithic")
     setting: str = "sc"
-    eps: float = 1e-3  # GC/NC only: the fixed ε of a compression sweep
+    eps: float = 1e-3  # GC/NC compression sweeps and every σ² sweep: the fixed ε
+    seeds: int | None = None
+    n: int | None = None
+
+    def __post_init__(self) -> None:
+        validate.choice(self.setting, "setting", SETTINGS)
+        validate.choice(self.compressor, "compressor", SWEEP_COMPRESSORS)
+        validate.choice(self.param, "param", PARAMS)
+        if (self.compressor == "none") != (self.param == "sigma2"):
+            raise ValueError(f"sweep {self.name!r}: param 'sigma2' goes with compressor 'none' and only "
+                             f"with it (got param {self.param!r}, compressor {self.compressor!r})")
+        if self.param == "kappa" and self.setting != "sc":
+            raise ValueError(f"sweep {self.name!r}: param 'kappa' needs setting 'sc' (got {self.setting!r})")
+        if self.param == "omega" and self.compressor != "unbiased" or \
+                self.param == "delta" and self.compressor != "contractive":
+            raise ValueError(f"sweep {self.name!r}: param {self.param!r} does not go with compressor "
+                             f"{self.compressor!r} (omega: unbiased, delta: contractive)")
+        if len(set(self.grid)) < 2:
+            raise ValueError(f"sweep {self.name!r}: the {self.param} grid needs at least two distinct values "
+                             f"to fit a slope (got {', '.join(f'{g:g}' for g in self.grid)})")
+        if not self.algorithms:
+            raise ValueError(f"sweep {self.name!r}: algorithms must name at least one algorithm")
+        for a in self.algorithms:
+            factory.check_name(a, needs_compressor=self.compressor != "none")
 
     @property
     def kind(self) -> str:
-        return self.param if self.param in ("kappa", "eps") else "factor"
+        return self.param if self.param in ("kappa", "eps", "sigma2") else "factor"
 
     @property
     def x_label(self) -> str:
-        return {"omega": "1 + ω", "delta": "1/δ", "kappa": "κ = L/μ", "eps": "1/ε"}[self.param]
+        return {"omega": "1 + ω", "delta": "1/δ", "kappa": "κ = L/μ", "eps": "1/ε",
+                "sigma2": "σ²/n"}[self.param]
 
-    @property
-    def ray(self) -> str:
-        return {"omega": "1+omega", "delta": "1/delta", "kappa": "kappa", "eps": "1/eps"}[self.param]
-
-    def x(self, value: float) -> float:
+    def x(self, value: float, n: int) -> float:
         if self.param == "omega":
             return 1.0 + value
+        if self.param == "sigma2":
+            return value / n
         return 1.0 / value if self.param in ("delta", "eps") else value
 
-    def fixed_text(self) -> str:
-        if self.setting == "sc":
+    def fixed_text(self, n: int) -> str:
+        parts = []
+        if self.setting == "sc" and self.compressor != "none":
             parts = [] if self.param == "kappa" else [f"κ = {self.kappa:g}"]
-        else:
-            parts = [] if self.param == "eps" else [f"ε = {self.eps:.3g}"]
+        elif self.param != "eps":
+            parts = [f"ε = {self.eps:.3g}"]
         if self.param != "omega" and self.compressor == "unbiased":
             parts.append(f"ω = {self.omega:g}")
         if self.param != "delta" and self.compressor == "contractive":
             parts.append(f"δ = {self.delta:g}")
+        parts.append(f"n = {n}")
         return ", ".join(parts)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SweepDef":
+        """A sweep from its TOML table (unknown keys are refused, values validated)."""
+        allowed = {f.name for f in fields(cls)}
+        bad = sorted(set(d) - allowed)
+        if bad:
+            raise ValueError(f"sweep {d.get('name', '?')!r}: unknown key(s) {', '.join(bad)}; "
+                             f"allowed: {', '.join(sorted(allowed))}")
+        kw = dict(d)
+        for key in ("name", "compressor", "param", "grid"):
+            if key not in kw:
+                raise ValueError(f"sweep {d.get('name', '?')!r}: missing key {key!r}")
+        kw["grid"] = tuple(float(g) for g in kw["grid"])
+        if "algorithms" in kw:
+            kw["algorithms"] = tuple(kw["algorithms"])
+        return cls(**kw)
 
 
 @dataclass(frozen=True)
@@ -113,91 +171,181 @@ class Profile:
     sweeps: tuple[SweepDef, ...]
     seeds: int
     n: int = 4
-    eps: tuple[float, ...] = (1e-2, 1e-4, 1e-6)  # SC: fractions of the initial gap f(x⁰) − f*
+    eps: tuple[float, ...] = (1e-2, 1e-4, 1e-6)  # SC compression sweeps: fractions of f(x⁰) − f*
     master_seed: int = 0
-    chain_seeds: int = 4  # seeds per point of the GC and NC sweeps (their runs are longer)
+    progress: dict = field(default_factory=dict, compare=False)  # the progress-envelope figure
+    synthetic: dict = field(default_factory=dict, compare=False)  # the synthetic experiments
 
     @property
     def eps_fit(self) -> float:
-        """Slopes and verdicts are read at the smallest ε (the most rounds, the least noise)."""
+        """SC slopes and verdicts are read at the smallest ε (the most rounds, the least noise)."""
         return min(self.eps)
 
+    def seeds_of(self, sw: SweepDef) -> int:
+        return self.seeds if sw.seeds is None else sw.seeds
 
-OMEGAS = (0.0, 1.0, 3.0, 7.0, 15.0)
-DELTAS = (1.0, 0.5, 0.25, 0.125, 0.0625)
-KAPPAS = (10.0, 100.0, 1000.0, 10000.0)
+    def n_of(self, sw: SweepDef) -> int:
+        return self.n if sw.n is None else sw.n
 
-
-def _sweeps(omegas=OMEGAS, deltas=DELTAS, kappas=KAPPAS, kappa=100.0, omega=1.0, delta=0.5):
-    return (
-        SweepDef("sc-unbiased-omega", "unbiased", "omega", tuple(omegas), kappa=kappa),
-        SweepDef("sc-unbiased-kappa", "unbiased", "kappa", tuple(kappas), omega=omega),
-        SweepDef("sc-contractive-delta", "contractive", "delta", tuple(deltas), kappa=kappa),
-        SweepDef("sc-contractive-kappa", "contractive", "kappa", tuple(kappas), delta=delta),
-    )
+    @property
+    def settings(self) -> tuple[str, ...]:
+        return tuple(s for s in SETTINGS if any(sw.setting == s for sw in self.sweeps))
 
 
-PROFILES = {
-    # The grids of issue 2 in full; 8 seeds keep the default within a few minutes on 2 cores.
-    "default": Profile("default", _sweeps(), seeds=8),
-    # More seeds and one more decade of accuracy.
-    "full": Profile("full", _sweeps(), seeds=20, eps=(1e-2, 1e-4, 1e-6, 1e-8)),
-    # A small profile for tests and a quick look (three points per sweep, three seeds).
-    "smoke": Profile("smoke", _sweeps(omegas=(0.0, 3.0, 7.0), deltas=(1.0, 0.25, 0.125),
-                                      kappas=(10.0, 100.0, 1000.0)), seeds=3, eps=(1e-2, 1e-4)),
-}
+SPECS = Path(__file__).resolve().parent / "specs"
+
+
+def profile_names() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in SPECS.glob("*.toml")))
+
+
+def load_profile(source: str | Path) -> Profile:
+    """A profile from a TOML file: a name of ``lowerbounds/specs/*.toml`` or a path."""
+    path = Path(source)
+    if not (path.suffix == ".toml" and path.exists()):
+        validate.choice(str(source), "profile", profile_names())
+        path = SPECS / f"{source}.toml"
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"profile {str(path)!r} is not valid TOML: {e}") from None
+    sweeps = tuple(SweepDef.from_dict(t) for t in data.pop("sweep", []))
+    if not sweeps:
+        raise ValueError(f"profile {str(path)!r} defines no [[sweep]]")
+    names = [s.name for s in sweeps]
+    if len(set(names)) != len(names):
+        raise ValueError(f"profile {str(path)!r}: sweep names must be unique")
+    allowed = {"name", "seeds", "n", "eps", "master_seed", "progress", "synthetic"}
+    bad = sorted(set(data) - allowed)
+    if bad:
+        raise ValueError(f"profile {str(path)!r}: unknown key(s) {', '.join(bad)}")
+    return Profile(name=str(data.get("name", path.stem)), sweeps=sweeps,
+                   seeds=validate.integer(data.get("seeds", 5), "seeds", minimum=1),
+                   n=validate.integer(data.get("n", 4), "n", minimum=2),
+                   eps=tuple(validate.eps(e, "eps", upper=1.0) for e in data.get("eps", (1e-2, 1e-4, 1e-6))),
+                   master_seed=validate.integer(data.get("master_seed", 0), "seed", minimum=0),
+                   progress=dict(data.get("progress", {})), synthetic=dict(data.get("synthetic", {})))
+
+
+_GRID_CHECK = {"omega": validate.omega, "delta": validate.delta, "kappa": validate.kappa,
+               "eps": lambda v, name: validate.eps(v, name, upper=1.0),
+               "sigma2": lambda v, name: validate.positive(v, name)}
 
 
 def make_profile(name: str = "default", *, seeds: int | None = None, master_seed: int = 0,
                  kappa: float | None = None, omega: float | None = None, delta: float | None = None,
                  omegas: Sequence[float] | None = None, deltas: Sequence[float] | None = None,
-                 kappas: Sequence[float] | None = None, n: int | None = None) -> Profile:
-    """A named profile with overrides, every value validated (one-line ValueError naming it)."""
-    base = PROFILES[validate.choice(name, "profile", tuple(PROFILES))]
+                 kappas: Sequence[float] | None = None, n: int | None = None,
+                 settings: Sequence[str] | None = None) -> Profile:
+    """A profile (a shipped name or a TOML path) with overrides, every value validated (one-line
+    ValueError naming it). Grid overrides replace the grid of every sweep of that parameter;
+    ``kappa``/``omega``/``delta`` replace the fixed value wherever it is not swept; ``settings``
+    keeps only the sweeps of those settings."""
+    base = load_profile(name)
+    explicit_seeds = seeds is not None  # an explicit --seeds applies to every sweep
     seeds = base.seeds if seeds is None else validate.integer(seeds, "seeds", minimum=1)
     master_seed = validate.integer(master_seed, "seed", minimum=0)
     n = base.n if n is None else validate.integer(n, "n", minimum=2)
-    d0 = base.sweeps
-    sw = _sweeps(
-        omegas=[validate.omega(w, "omega") for w in omegas] if omegas is not None else d0[0].grid,
-        deltas=[validate.delta(x, "delta") for x in deltas] if deltas is not None else d0[2].grid,
-        kappas=[validate.kappa(k, "kappa") for k in kappas] if kappas is not None else d0[1].grid,
-        kappa=validate.kappa(kappa, "kappa") if kappa is not None else d0[0].kappa,
-        omega=validate.omega(omega, "omega") if omega is not None else d0[1].omega,
-        delta=validate.delta(delta, "delta") if delta is not None else d0[3].delta,
-    )
-    for s in sw:
-        if len(set(s.grid)) < 2:
-            raise ValueError(f"the {s.param} grid needs at least two distinct values to fit a slope "
-                             f"(got {', '.join(f'{g:g}' for g in s.grid)})")
-    return replace(base, sweeps=sw, seeds=seeds, master_seed=master_seed, n=n)
+    grids = {"omega": omegas, "delta": deltas, "kappa": kappas}
+    fixed = {"kappa": kappa, "omega": omega, "delta": delta}
+    for key, g in grids.items():
+        if g is not None:
+            grids[key] = tuple(_GRID_CHECK[key](v, key) for v in g)
+    for key, v in fixed.items():
+        if v is not None:
+            fixed[key] = _GRID_CHECK[key](v, key)
+    keep = None
+    if settings is not None:
+        keep = {validate.choice(s, "setting", SETTINGS) for s in settings}
+    sw = []
+    for s in base.sweeps:
+        if keep is not None and s.setting not in keep:
+            continue
+        ch: dict = {}
+        if grids.get(s.param) is not None:
+            ch["grid"] = grids[s.param]
+        for key, v in fixed.items():
+            if v is not None and key != s.param:
+                ch[key] = v
+        if explicit_seeds and s.seeds is not None:
+            ch["seeds"] = None
+        sw.append(replace(s, **ch) if ch else s)
+    if not sw:
+        raise ValueError(f"settings {', '.join(settings or ())} select no sweep of profile {base.name!r}")
+    return replace(base, sweeps=tuple(sw), seeds=seeds, master_seed=master_seed, n=n)
 
 
-def run_specs(profile: Profile) -> list[SCRunSpec | ChainRunSpec]:
+def progress_config(profile: Profile) -> dict:
+    """The ``[progress]`` table of a profile with its defaults, validated."""
+    c = dict(kappa=100.0, omega=7.0, rounds=150, seeds=40, n_grid=[2, 4, 8, 16, 32])
+    bad = sorted(set(profile.progress) - set(c) - {"n_show"})
+    if bad:
+        raise ValueError(f"[progress]: unknown key(s) {', '.join(bad)}")
+    c.update(profile.progress)
+    c["kappa"] = validate.kappa(c["kappa"], "progress kappa")
+    c["omega"] = validate.omega(c["omega"], "progress omega")
+    c["rounds"] = validate.integer(c["rounds"], "progress rounds", minimum=1)
+    c["seeds"] = validate.integer(c["seeds"], "progress seeds", minimum=2)
+    c["n_grid"] = [validate.integer(v, "progress n_grid", minimum=2) for v in c["n_grid"]]
+    c["n_show"] = validate.integer(c.get("n_show", profile.n), "progress n_show", minimum=2)
+    if c["n_show"] not in c["n_grid"]:
+        c["n_grid"] = sorted(set(c["n_grid"]) | {c["n_show"]})
+    return c
+
+
+def synthetic_config(profile: Profile) -> dict | None:
+    """The ``[synthetic]`` table of a profile (None when absent: the section is skipped)."""
+    if not profile.synthetic:
+        return None
+    c = dict(rounds=2000, seeds=2)
+    bad = sorted(set(profile.synthetic) - set(c))
+    if bad:
+        raise ValueError(f"[synthetic]: unknown key(s) {', '.join(bad)}")
+    c.update(profile.synthetic)
+    c["rounds"] = validate.integer(c["rounds"], "synthetic rounds", minimum=1)
+    c["seeds"] = validate.integer(c["seeds"], "synthetic seeds", minimum=1)
+    return c
+
+
+RunSpec = SCRunSpec | ChainRunSpec | NoiseRunSpec
+
+
+def run_specs(profile: Profile) -> list[RunSpec]:
     """One spec per (sweep, point, algorithm, seed); seed indices are shared across points and
     algorithms (common random numbers)."""
-    out: list[SCRunSpec | ChainRunSpec] = []
+    out: list[RunSpec] = []
     for sw in profile.sweeps:
+        n, seeds = profile.n_of(sw), range(profile.seeds_of(sw))
         for value in sw.grid:
             for alg in sw.algorithms:
-                if sw.setting == "sc":
+                plug = dict(audit=True, plugin_sha=factory.plugin_digest(alg)) if factory.is_plugin(alg) else {}
+                if sw.compressor == "none":
+                    out += [NoiseRunSpec(setting=sw.setting, algorithm=alg, sigma2=value, eps=sw.eps, n=n,
+                                         seed_index=i, master_seed=profile.master_seed, sweep=sw.name, **plug)
+                            for i in seeds]
+                elif sw.setting == "sc":
                     kw = dict(kappa=sw.kappa, omega=sw.omega, delta=sw.delta)
                     kw[sw.param] = value
-                    out += [SCRunSpec(compressor=sw.compressor, algorithm=alg, n=profile.n,
-                                      eps=profile.eps, seed_index=seed, master_seed=profile.master_seed,
-                                      sweep=sw.name, **kw) for seed in range(profile.seeds)]
+                    out += [SCRunSpec(compressor=sw.compressor, algorithm=alg, n=n, eps=profile.eps,
+                                      seed_index=i, master_seed=profile.master_seed, sweep=sw.name,
+                                      **plug, **kw)
+                            for i in seeds]
                 else:
                     kw = dict(eps=sw.eps, omega=sw.omega, delta=sw.delta)
                     kw[sw.param] = value
                     out += [ChainRunSpec(setting=sw.setting, compressor=sw.compressor, algorithm=alg,
-                                         n=profile.n, seed_index=seed, master_seed=profile.master_seed,
-                                         sweep=sw.name, **kw) for seed in range(profile.chain_seeds)]
+                                         n=n, seed_index=i, master_seed=profile.master_seed,
+                                         sweep=sw.name, **plug, **kw) for i in seeds]
     return out
 
 
-def execute(spec: SCRunSpec | ChainRunSpec) -> list[dict]:
-    """Run one spec of either kind (a pure function of it)."""
-    return sc_execute(spec) if isinstance(spec, SCRunSpec) else chain_execute(spec)
+def execute(spec: RunSpec) -> list[dict]:
+    """Run one spec of any kind (a pure function of it)."""
+    if isinstance(spec, SCRunSpec):
+        return sc_execute(spec)
+    if isinstance(spec, NoiseRunSpec):
+        return noise_execute(spec)
+    return chain_execute(spec)
 
 
 # ---------------------------------------------------------------------------------------- analysis
@@ -211,9 +359,10 @@ class PointStat:
     explicit_bound: float
     ratio: float  # median / explicit bound
     frac_at_or_above: float  # fraction of seeds with rounds ≥ explicit bound
-    censored: int
+    censored: int  # runs that did not reach ε (budget spent or diverged)
     eps: float  # absolute ε at this point
     upper_with_logs: float  # the algorithm's own bound with hidden logs (for the tight band)
+    diverged: int = 0  # of the censored runs, those whose iterates overflowed or became NaN
 
 
 @dataclass(frozen=True)
@@ -232,12 +381,15 @@ class AlgorithmSweep:
     predicted_lower: float  # slope of the Ω bound along the same points
     predicted_own: float | None  # slope of the algorithm's own bound (hidden logs explicit)
     verdicts: tuple[Verdict, ...] = field(default=())
+    missing: tuple[float, ...] = ()  # sweep points (x) where every run failed
 
 
 def _bound_values(row: dict) -> dict[str, float]:
+    """The point a row was measured at, in the registry's symbols (absolute ε, σ from σ²)."""
     F = float(row["factor"])
     vals = dict(L=float(row["L"]), Delta_x=float(row["delta_x"]), Delta=1.0, eps=float(row["eps"]),
-                sigma=0.0, n=float(row["n"]), omega=F - 1.0, delta=1.0 / F, d=float(row["d"]))
+                sigma=math.sqrt(float(row.get("sigma2") or 0.0)), n=float(row["n"]), omega=F - 1.0,
+                delta=1.0 / F, d=float(row["d"]))
     if row["mu"] not in ("", None):
         vals["mu"] = float(row["mu"])
     return vals
@@ -258,19 +410,29 @@ def analyse(profile: Profile, rows: Sequence[dict]) -> list[AlgorithmSweep]:
     eps_fit = profile.eps_fit
     out = []
     for si, sw in enumerate(profile.sweeps):
-        lower = B.get(f"{sw.setting}-{sw.compressor}-lower")
+        # σ² sweeps run with the identity compressor, which is in U_ω for every ω: read the
+        # unbiased bounds at ω = 0.
+        cls = "unbiased" if sw.compressor == "none" else sw.compressor
+        lower = B.get(f"{sw.setting}-{cls}-lower")
+        if sw.compressor == "none":
+            lower = lower.only("noise")
+        n = profile.n_of(sw)
         for ai, alg in enumerate(sw.algorithms):
             rng = np.random.default_rng(np.random.SeedSequence(profile.master_seed,
                                                                spawn_key=(1000 + si, ai)))
-            own = _own_bound(alg, sw.setting, sw.compressor)
-            points, per_point, lower_pts = [], [], []
+            own = _own_bound(alg, sw.setting, cls)
+            if own is not None and sw.compressor == "none":
+                own = own.only("noise")
+            points, per_point, lower_pts, missing = [], [], [], []
             for value in sw.grid:
                 sel = [r for r in rows if r["sweep"] == sw.name and r["algorithm"] == alg
                        and float(r[sw.param]) == value
-                       and (sw.setting != "sc" or float(r["eps_rel"]) == eps_fit)]
+                       and (sw.setting != "sc" or sw.compressor == "none"
+                            or float(r["eps_rel"]) == eps_fit)]
                 sel.sort(key=lambda r: int(r["seed_index"]))
-                if not sel:
-                    raise ValueError(f"no runs for sweep {sw.name}, {alg}, {sw.param} = {value:g}")
+                if not sel:  # every run of the point failed (the sweep's summary says why)
+                    missing.append(sw.x(value, n))
+                    continue
                 rounds = stats.as_rounds([r["rounds"] for r in sel])
                 lb = float(sel[0]["explicit_lower_bound"])
                 med = stats.median(rounds)
@@ -278,23 +440,35 @@ def analyse(profile: Profile, rows: Sequence[dict]) -> list[AlgorithmSweep]:
                 lower_pts.append(bv)
                 upper = own.evaluate(bv, with_logs=True) if own is not None else float("nan")
                 points.append(PointStat(
-                    value=value, x=sw.x(value), rounds=tuple(float(v) for v in rounds), median=med,
+                    value=value, x=sw.x(value, n), rounds=tuple(float(v) for v in rounds), median=med,
                     ci=stats.bootstrap_median_ci(rounds, rng), explicit_bound=lb,
                     ratio=med / lb if lb > 0 else float("inf"),
                     frac_at_or_above=float(np.mean(rounds >= lb)), censored=int(np.sum(~np.isfinite(rounds))),
-                    eps=bv["eps"], upper_with_logs=upper))
+                    eps=bv["eps"], upper_with_logs=upper,
+                    diverged=sum(1 for r in sel if r.get("status") == "diverged")))
                 per_point.append(rounds)
             xs = [p.x for p in points]
-            fit = stats.fit_loglog_slope(xs, per_point, rng)
-            pred_lower = lower.loglog_slope(xs, lower_pts)
-            pred_own = own.loglog_slope(xs, lower_pts, with_logs=True) if own is not None else None
-            res = AlgorithmSweep(sw.name, alg, tuple(points), fit, pred_lower, pred_own)
+            if len(points) >= 2:
+                fit = stats.fit_loglog_slope(xs, per_point, rng)
+                pred_lower = lower.loglog_slope(xs, lower_pts)
+                pred_own = own.loglog_slope(xs, lower_pts, with_logs=True) if own is not None else None
+            else:
+                fit = stats.SlopeFit(math.nan, math.nan, math.nan,
+                                     reason=f"fewer than two points with a successful run")
+                pred_lower, pred_own = math.nan, None
+            res = AlgorithmSweep(sw.name, alg, tuple(points), fit, pred_lower, pred_own, missing=tuple(missing))
             out.append(replace(res, verdicts=tuple(verdicts(res, sw))))
     return out
 
 
 def verdicts(a: AlgorithmSweep, sw: SweepDef) -> list[Verdict]:
     v = []
+    if a.missing:
+        v.append(Verdict("runs completed", "inconclusive",
+                         f"every run failed at {sw.x_label} = {', '.join(f'{x:g}' for x in a.missing)} "
+                         f"(the page lists the failures); those points are left out"))
+    if not a.points:
+        return v
     # -- lower bound respected
     worst = min(a.points, key=lambda p: p.frac_at_or_above)
     below = [p for p in a.points if p.frac_at_or_above < 0.5]

@@ -1,0 +1,77 @@
+"""Instantiate an algorithm by name for a run: a registered one (``algorithms.registry``) or a
+user's plug-in given as ``"path/to/file.py:ClassName"`` (issue 5, item 4; ``algorithms.plugin``).
+
+The experiment passes what the problem class lets an algorithm know: the compressor (the lower
+bound's adversary), L, the dimension d and, in SC, μ. Each goes in only when the constructor takes a
+parameter of that name, so a class decides its own step sizes from what it asks for. A constructor
+must take ``compressor`` on a compression sweep: an algorithm that ignores the adversary's
+compressor is outside the class the theorem covers, and its rounds would say nothing about the
+bound.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from pathlib import Path
+
+from algorithms import registry as alg_registry
+from algorithms.base import Algorithm
+from constructions.compressors import Compressor
+
+
+def is_plugin(name: str) -> bool:
+    return isinstance(name, str) and ":" in name and name.rpartition(":")[0].endswith(".py")
+
+
+def check_name(name: str, allowed: tuple[str, ...] | None = None, *, needs_compressor: bool = False) -> str:
+    """A registered name (of ``allowed`` when given) or an existing plug-in file; else ValueError.
+    With ``needs_compressor`` a plug-in's constructor must take ``compressor`` (see :func:`make`)."""
+    if is_plugin(name):
+        cls = load_class(name)
+        if needs_compressor and "compressor" not in inspect.signature(cls.__init__).parameters:
+            raise ValueError(f"algorithm {name!r} must take a 'compressor' argument: on the hard instance "
+                             f"the compressor is the lower bound's adversary and cannot be replaced")
+        return name
+    options = tuple(alg_registry.ALGORITHMS) if allowed is None else allowed
+    if name not in options:
+        raise ValueError(f"algorithm must be one of {', '.join(options)} or 'path/to/file.py:ClassName' "
+                         f"(got {name!r})")
+    return name
+
+
+def load_class(name: str) -> type:
+    if is_plugin(name):
+        from algorithms.plugin import load_algorithm_class
+
+        return load_algorithm_class(name)
+    return alg_registry.load(name)  # type: ignore[return-value]
+
+
+def plugin_digest(name: str) -> str:
+    """sha256 of a plug-in's source (part of the run spec, so an edited plug-in is re-run, never
+    read back from the results store); "" for a registered algorithm."""
+    if not is_plugin(name):
+        return ""
+    return hashlib.sha256(Path(name.rpartition(":")[0]).expanduser().read_bytes()).hexdigest()[:16]
+
+
+def make(name: str, compressor: Compressor | None, *, L: float, d: int, mu: float | None = None,
+         audit: bool = False, require_compressor: bool = True, **extra: object) -> Algorithm:
+    cls = load_class(name)
+    params = inspect.signature(cls.__init__).parameters
+    kw: dict = {}
+    if compressor is not None and ("compressor" in params or require_compressor):
+        if "compressor" not in params:
+            raise ValueError(f"algorithm {name!r} must take a 'compressor' argument: on the hard instance "
+                             f"the compressor is the lower bound's adversary and cannot be replaced")
+        kw["compressor"] = compressor
+    for key, value in dict(L=L, d=d, mu=mu, **extra).items():
+        if key in params and value is not None:
+            kw[key] = value
+    alg = cls(**kw)
+    if audit:
+        from algorithms.plugin import audited
+
+        alg = audited(alg)
+    return alg
