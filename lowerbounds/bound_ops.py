@@ -233,9 +233,9 @@ class GapVerdict:
     text: str = field(default="")
 
     def as_dict(self) -> dict:
-        return dict(upper=self.upper, lower=self.lower, ratio=str(self.ratio),
+        return dict(upper=self.upper, lower=self.lower, ratio=readable(self.ratio),
                     exponents={k: fmt_exponent(v) for k, v in self.exponents.items()},
-                    termwise=[dict(upper_term=a, lower_term=b, ratio=str(c),
+                    termwise=[dict(upper_term=a, lower_term=b, ratio=readable(c),
                                    exponents={k: fmt_exponent(v) for k, v in e.items()})
                               for a, b, c, e in self.termwise],
                     matched=self.matched, logs=[readable(x) for x in self.logs], below=self.below,
@@ -305,7 +305,8 @@ def gap(upper: Bound, lower: Bound) -> GapVerdict:
     matched = all(covered) and all(v <= 0 for v in full.values()) and not is_below
     across = upper.independent_compressors != lower.independent_compressors
     extra = tuple(sorted(readable(s) for s in (upper.with_logs().free_symbols & EXTRA)))
-    ratio = sp.simplify(upper.with_logs() / sp.Add(*Lo))
+    # Shown, not used: left unsimplified (simplify folds the logs into nested powers nobody can read).
+    ratio = upper.with_logs() / sp.Add(*Lo)
     if matched:
         text = ("matched up to the declared logarithmic factors " + "·".join(readable(f) for f in leftover)
                 if leftover else "matched up to constant factors")

@@ -7,6 +7,8 @@ does not depend on the other sub-commands being importable.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import math
 
 import pytest
@@ -98,3 +100,25 @@ def test_regime_png(capsys, tmp_path):
     assert all(v > 0 for v in r["shares"].values())  # both terms win somewhere on these ranges
     rc, _, err = run(capsys, "bounds", "regime", "--x", "sigma", "--y", "sigma")
     assert rc == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_regime_out_must_be_a_png_path_in_an_existing_folder(tmp_path):
+    for out, needle in ((f"{tmp_path}/", "not a folder"), (str(tmp_path / "nodir" / "r.png"), "does not exist"),
+                        (str(tmp_path / "r.txt"), ".png")):
+        p = subprocess.run([sys.executable, "-m", "lowerbounds.cli", "bounds", "regime", "--out", out],
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 2 and needle in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    assert not any(tmp_path.iterdir())  # nothing written, not even a hidden '.png'
+
+
+def test_compare_marks_rates_of_another_compressor_class_as_not_comparable():
+    from lowerbounds.cli import build_parser
+    from lowerbounds.commands import bounds as cmd
+
+    r = cmd.compare(build_parser().parse_args(["bounds", "compare", "--setting", "nc"]))
+    ds = next(a for a in r["algorithms"] if a["algorithm"] == "doublesqueeze")
+    assert ds["gap_factor"] is None and ds["verdict"].startswith("not comparable")
+    # every comparable rate is at least the lower bound at the point (else the registry is wrong)
+    for a in r["algorithms"]:
+        if a["gap_factor"] is not None and not a["independent_compressors"]:
+            assert a["gap_factor"] >= 1, a

@@ -210,10 +210,18 @@ def compare(args) -> dict[str, Any]:
         if b.setting != setting or b.algorithm is None or b.compressor not in (comp, "any"):
             continue
         v = ops.gap(b, lo)
-        rows.append(dict(name=b.name, algorithm=b.algorithm, kind=b.kind, text=b.text(with_logs=True),
-                         value=b.evaluate(vals, with_logs=True), gap_factor=ops.gap_factor(b, lo, vals),
-                         independent_compressors=b.independent_compressors, confidence=b.confidence,
-                         conditions=list(b.conditions), matched=v.matched, verdict=v.text))
+        row = dict(name=b.name, algorithm=b.algorithm, kind=b.kind, text=b.text(with_logs=True),
+                   value=b.evaluate(vals, with_logs=True), gap_factor=ops.gap_factor(b, lo, vals),
+                   gap_at_sigma_zero=ops.full_gradients(b),
+                   independent_compressors=b.independent_compressors, confidence=b.confidence,
+                   conditions=list(b.conditions), matched=v.matched, verdict=v.text)
+        if B.eps_c in b.expr.free_symbols:
+            # DoubleSqueeze's analysis bounds the *absolute* compression error by ε_c: a different
+            # class from U_ω / C_δ, one the lower bound's rand-s adversary is not in.
+            row.update(gap_factor=None, matched=None,
+                       verdict="not comparable: the rate assumes a bounded absolute compression error "
+                               "E‖C(x) − x‖² ≤ ε_c, a class that excludes the lower bound's rand-s adversary")
+        rows.append(row)
     return {"setting": setting, "compressor": comp, "point": vals, "lower_bound": _bound_dict(lo, vals),
             "algorithms": rows}
 
@@ -226,7 +234,9 @@ def _print_compare(r: dict) -> None:
     for a in r["algorithms"]:
         ind = "independent compressors" if a["independent_compressors"] else "shared randomness allowed"
         print(f"{a['algorithm']:<12} {B.KIND_SYMBOL[a['kind']]}({a['text']})  {a['confidence']}, {ind}")
-        print(f"{'':12} value {_num(a['value'])}, gap factor {_num(a['gap_factor'])}"
+        gf = "n/a" if a["gap_factor"] is None else _num(a["gap_factor"]) + (
+            " (against the lower bound at σ = 0, the rate's condition)" if a["gap_at_sigma_zero"] else "")
+        print(f"{'':12} value {_num(a['value'])}, gap factor {gf}"
               + (f"; conditions: {'; '.join(a['conditions'])}" if a["conditions"] else ""))
         print(f"{'':12} {a['verdict']}\n")
 
@@ -243,6 +253,7 @@ def regime(args) -> dict[str, Any]:
     if x == y or {x, y} == {"kappa", "L"}:
         raise ValueError(f"--x and --y must be different parameters (got {x!r} and {y!r})")
     m = validate.integer(args.points, "--points", minimum=2, maximum=2000)
+    _check_png(args.out)
     xs = np.geomspace(*_range(args.x_range, "--x-range", x), m)
     ys = np.geomspace(*_range(args.y_range, "--y-range", y), m)
     idx = ops.regime_map(b, x, y, xs, ys, vals, with_logs=(which == "upper"))
@@ -251,6 +262,20 @@ def regime(args) -> dict[str, Any]:
     _plot(args.out, b, x, y, xs, ys, idx, [B.readable(t) for t in terms])
     return {"bound": b.name, "x": x, "y": y, "x_range": [xs[0], xs[-1]], "y_range": [ys[0], ys[-1]],
             "points": m, "point": vals, "shares": shares, "png": args.out}
+
+
+def _check_png(out: str) -> None:
+    """--out must name a .png file in an existing folder (checked before any work)."""
+    from pathlib import Path
+
+    p = Path(out)
+    if out.endswith(("/", "\\")) or p.is_dir():
+        raise ValueError(f"--out must be a file path ending in .png, not a folder (got {out!r})")
+    if p.suffix.lower() != ".png":
+        raise ValueError(f"--out must end in .png (got {out!r})")
+    parent = p.absolute().parent
+    if not parent.is_dir():
+        raise ValueError(f"--out: the folder {str(parent)!r} does not exist (got {out!r})")
 
 
 def _range(text: str | None, name: str, param: str) -> tuple[float, float]:

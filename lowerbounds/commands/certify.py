@@ -45,6 +45,8 @@ def parse_params(items: list[str]) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ValueError(f"--param must look like key=value (got {item!r})")
+        if key.strip() in out:
+            raise ValueError(f"--param {key.strip()} is given twice ({out[key.strip()]!r} and {value.strip()!r})")
         out[key.strip()] = value.strip()
     return out
 
