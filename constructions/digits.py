@@ -8,14 +8,22 @@ computation is one batched array operation) and 357 test images.
 
 **Split across workers** (:func:`partition`), one knob ``skew`` ∈ [0, 1]: the training images are
 sorted by the key ``skew·y + (1 − skew)·10·u`` (u uniform, y the label) and dealt to the workers in
-contiguous blocks. ``skew = 0`` is an i.i.d. split, ``skew = 1`` sorts by label (each worker sees
-one or two classes), values in between move continuously from one to the other.
+contiguous blocks. ``skew = 0`` is an i.i.d. split (a uniformly random shard of 180 images: its
+label histogram deviates from the global one by sampling noise only, mean TV ≈ 0.09), ``skew = 1``
+sorts by label (a worker sees two or three classes of the ten, mean TV ≈ 0.8), values in between
+move continuously from one to the other (TV ≈ 0.15, 0.31, 0.62 at 0.25, 0.5, 0.75).
 :func:`label_skew` measures the result as the mean total-variation distance between a worker's
 label distribution and the global one (0 for a perfectly balanced split).
 
 **Network** (:class:`MLP`): 64 → h → 10 with tanh hidden units and softmax cross-entropy, plus an
-optional (λ/2)‖w‖² term. tanh rather than ReLU keeps every f_i twice differentiable, hence
-L-smooth on bounded sets: the NC class of THEORY.md §1.1 the NEOLITHIC-NC analysis (§5.2) assumes.
+optional (λ/2)‖w‖² term. **Why numpy rather than PyTorch:** the network has d = 2410 parameters, so
+a framework's per-call overhead would exceed the arithmetic; the algorithms exchange flat (n, d)
+numpy arrays (constructions/base.py), which a PyTorch model would have to flatten and unflatten
+every round; PyTorch is a large dependency the toolkit does not otherwise need (and is not
+installed here); and hand-written backpropagation for two layers is short enough to check line
+by line and against finite differences. tanh rather than ReLU keeps every f_i twice
+differentiable, hence L-smooth on bounded sets: the NC class of THEORY.md §1.1 the NEOLITHIC-NC
+analysis (§5.2) assumes.
 Parameters are one flat vector w ∈ R^d, d = 64h + h + 10h + 10 (h = 32: d = 2410), laid out as
 [W1 (64×h, row-major), b1 (h), W2 (h×10), b2 (10)]. The gradient is hand-written backpropagation,
 vectorised over any number k of parameter vectors at once ((k, d) arrays, one per worker;
@@ -31,6 +39,7 @@ This module never imports ``algorithms`` or ``lowerbounds`` (STYLE.md).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -69,11 +78,7 @@ def load_digits_split(rng: np.random.Generator, test_size: int = TEST_SIZE,
     ``subset`` (optional) keeps only that many images (stratified) before splitting, for fast
     tests; ``test_size`` is then the number of test images among them.
     """
-    from sklearn.datasets import load_digits
-
-    X, y = load_digits(return_X_y=True)
-    X = X.astype(np.float64) / 16.0
-    y = y.astype(np.intp)
+    X, y = _digits()
     total = X.shape[0]
     if subset is not None:
         if not (isinstance(subset, (int, np.integer)) and N_CLASSES * 2 <= subset <= total):
@@ -88,6 +93,19 @@ def load_digits_split(rng: np.random.Generator, test_size: int = TEST_SIZE,
     mask = np.zeros(total, dtype=bool)
     mask[test] = True
     return DigitsData(X[~mask], y[~mask], X[mask], y[mask])
+
+
+@lru_cache(maxsize=1)
+def _digits() -> tuple[Array, IntArray]:
+    """The 1797 images (pixels / 16, in [0, 1]) and labels, read once per process (read-only)."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X = X.astype(np.float64) / 16.0
+    y = y.astype(np.intp)
+    X.flags.writeable = False
+    y.flags.writeable = False
+    return X, y
 
 
 def _stratified_take(y: IntArray, count: int, rng: np.random.Generator) -> IntArray:
@@ -105,19 +123,25 @@ def partition(y: IntArray, n: int, skew: float, rng: np.random.Generator) -> Int
     """Deal the training images to n workers in equal shards: an (n, m) index array, m = ⌊N/n⌋.
 
     The images are ordered by ``skew·y + (1 − skew)·10·u`` with u ~ U(0, 1) i.i.d. and cut into n
-    contiguous blocks (module docstring): skew = 0 is i.i.d., skew = 1 sorts by label. The
-    ⌊N/n⌋·n ≤ N images used are the first ones of the order; with N = 1440 and n = 8 none is lost.
+    contiguous blocks (module docstring): skew = 0 is i.i.d., skew = 1 sorts by label. When n does
+    not divide N, the N − n·⌊N/n⌋ images left out are drawn uniformly at random beforehand (cutting
+    the end of the order would drop only the largest labels); with N = 1440 and n = 8 none is lost.
     """
-    if not (isinstance(n, (int, np.integer)) and 1 <= n <= y.shape[0]):
-        raise ValueError(f"n (workers) must be an integer in [1, {y.shape[0]}] (got {n!r})")
-    s = float(skew)
+    N = y.shape[0]
+    if not (isinstance(n, (int, np.integer)) and not isinstance(n, bool) and 1 <= n <= N):
+        raise ValueError(f"n (workers) must be an integer in [1, {N}] (got {n!r})")
+    try:
+        s = float(skew)
+    except (TypeError, ValueError):
+        s = float("nan")
     if not (0.0 <= s <= 1.0):
-        raise ValueError(f"skew must lie in [0, 1] (got {skew!r})")
-    key = s * y + (1.0 - s) * N_CLASSES * rng.random(y.shape[0])
+        raise ValueError(f"skew must be a number in [0, 1] (got {skew!r})")
+    m = N // n
+    keep = np.sort(rng.choice(N, size=n * m, replace=False)) if n * m < N else np.arange(N)
+    key = s * y[keep] + (1.0 - s) * N_CLASSES * rng.random(keep.shape[0])
     # ties (skew = 1) broken at random, not by position
-    order = np.lexsort((rng.random(y.shape[0]), key))
-    m = y.shape[0] // n
-    return order[: n * m].reshape(n, m)
+    order = np.lexsort((rng.random(keep.shape[0]), key))
+    return keep[order].reshape(n, m)
 
 
 def label_skew(y: IntArray, shards: IntArray) -> float:
@@ -137,9 +161,11 @@ class MLP:
     n_out: int = N_CLASSES
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.hidden, (int, np.integer)) and self.hidden >= 1):
+        if not (isinstance(self.hidden, (int, np.integer)) and not isinstance(self.hidden, bool)
+                and self.hidden >= 1):
             raise ValueError(f"hidden must be an integer ≥ 1 (got {self.hidden!r})")
-        if not (np.isfinite(self.weight_decay) and self.weight_decay >= 0):
+        if not (isinstance(self.weight_decay, (int, float, np.number)) and np.isfinite(self.weight_decay)
+                and self.weight_decay >= 0):
             raise ValueError(f"weight_decay must be a finite number ≥ 0 (got {self.weight_decay!r})")
 
     @property
@@ -168,6 +194,17 @@ class MLP:
         W1, b1, W2, b2 = self.unpack(np.atleast_2d(W))
         H = np.tanh(np.matmul(X, W1) + b1[:, None, :])
         return np.matmul(H, W2) + b2[:, None, :]
+
+    def loss(self, W: Array, X: Array, y: IntArray) -> Array:
+        """The losses of :meth:`loss_and_grad` without the backward pass (evaluation)."""
+        W = np.atleast_2d(W)
+        Z = self.logits(W, X)
+        Z = Z - Z.max(axis=2, keepdims=True)
+        logp = Z - np.log(np.exp(Z).sum(axis=2, keepdims=True))
+        loss = -np.take_along_axis(logp, y[..., None], axis=2)[..., 0].mean(axis=1)
+        if self.weight_decay:
+            loss = loss + 0.5 * self.weight_decay * np.einsum("kd,kd->k", W, W)
+        return loss
 
     def loss_and_grad(self, W: Array, X: Array, y: IntArray) -> tuple[Array, Array]:
         """Mean cross-entropy (+ (λ/2)‖w‖²) of each of k parameter vectors on its own batch, and its
@@ -223,24 +260,29 @@ class DigitsProblem:
     def m(self) -> int:
         return int(self.shards.shape[1])
 
+    @cached_property
+    def _shard_data(self) -> tuple[Array, IntArray]:
+        """(n, m, 64) images and (n, m) labels of the workers' shards, gathered once (evaluation
+        runs every checkpoint; copying 1440 images each time cost more than the forward pass)."""
+        return self.data.X_train[self.shards], self.data.y_train[self.shards]
+
     def grads(self, X: Array) -> Array:
         """Row i: ∇f_i(X[i]) on worker i's whole shard."""
-        _, G = self.mlp.loss_and_grad(X, self.data.X_train[self.shards], self.data.y_train[self.shards])
+        _, G = self.mlp.loss_and_grad(X, *self._shard_data)
         return G
 
     def f(self, x: Array) -> float:
         """Training loss at x over every image the workers hold."""
-        idx = self.shards.ravel()
-        loss, _ = self.mlp.loss_and_grad(x[None, :], self.data.X_train[idx][None], self.data.y_train[idx][None])
-        return float(loss[0])
+        Xs, ys = self._shard_data
+        return float(self.mlp.loss(x[None, :], Xs.reshape(1, -1, Xs.shape[2]), ys.reshape(1, -1))[0])
 
     def accuracy(self, x: Array, which: str = "test") -> float:
         """Fraction of correctly classified images of the test set or of the workers' training images."""
         if which == "test":
             X, y = self.data.X_test, self.data.y_test
         elif which == "train":
-            idx = self.shards.ravel()
-            X, y = self.data.X_train[idx], self.data.y_train[idx]
+            Xs, ys = self._shard_data
+            X, y = Xs.reshape(-1, Xs.shape[2]), ys.ravel()
         else:
             raise ValueError(f"which must be 'test' or 'train' (got {which!r})")
         pred = self.mlp.logits(x, X)[0].argmax(axis=1)
