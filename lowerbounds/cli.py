@@ -17,7 +17,7 @@ COMMANDS = [
     "lowerbounds.commands.report", "lowerbounds.commands.verify",
     "lowerbounds.commands.bounds",
     "lowerbounds.commands.certify", "lowerbounds.commands.list",
-    "lowerbounds.commands.bench",
+    "lowerbounds.commands.bench", "lowerbounds.commands.learn",
 ]
 
 
