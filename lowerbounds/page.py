@@ -125,23 +125,32 @@ def bound_tables() -> list[str]:
     return lines
 
 
+ROWS = [(s, c) for s in ("sc", "gc", "nc") for c in ("unbiased", "contractive")]
+CLASS_TITLE = {"unbiased": "unbiased ω", "contractive": "contractive δ"}
+
+
 def setting_summary(profile: Profile, results: Sequence[AlgorithmSweep]) -> dict[str, tuple[str, str]]:
-    """One (status, text) per setting: red if any check fails, grey if any is inconclusive."""
+    """One (status, text) per row of the bound tables, {SC, GC, NC} × {unbiased, contractive}: its
+    compression sweeps plus the setting's σ² sweeps (the noise term is the same in both rows).
+    Red if any check fails, grey if any is inconclusive."""
     order = {"pass": 0, "inconclusive": 1, "fail": 2}
     sweeps = {sw.name: sw for sw in profile.sweeps}
     out = {}
-    for s in profile.settings:
-        rs = [r for r in results if sweeps[r.sweep].setting == s]
+    for s, c in ROWS:
+        rs = [r for r in results if sweeps[r.sweep].setting == s and sweeps[r.sweep].compressor in (c, "none")]
+        if not any(sweeps[r.sweep].compressor == c for r in rs):
+            continue
         worst = max((v.status for r in rs for v in r.verdicts), key=order.__getitem__, default="inconclusive")
         parts = []
-        for check in ("lower bound respected", "slope not below Ω", "tight", "slope target"):
+        for check in ("lower bound respected", "slope not below Ω", "tight", "slope target", "runs completed"):
             vs = [(r, v) for r in rs for v in r.verdicts if v.check == check]
             if not vs:
                 continue
             ok = sum(v.status == "pass" for _, v in vs)
             bad = [f"{r.sweep}/{r.algorithm}: {v.status}" for r, v in vs if v.status != "pass"]
             parts.append(f"{check} {ok}/{len(vs)}" + (f" ({'; '.join(bad)})" if bad else ""))
-        out[s] = (worst, "; ".join(parts))
+        names = sorted({r.sweep for r in rs})
+        out[f"{s}-{c}"] = (worst, "; ".join(parts) + f" [sweeps: {', '.join(names)}]")
     return out
 
 
@@ -192,8 +201,9 @@ def markdown(profile: Profile, results: Sequence[AlgorithmSweep], overall: dict[
           "unless a sweep says otherwise). Every number below is recomputed by that command; `runs.csv` "
           "holds one row per run and ε, `summary.json` the statistics and verdicts.", ""]
     L += ["## Summary", ""]
-    for s, (status, text) in setting_summary(profile, results).items():
-        L.append(f"- {DOT[status]} **{SETTING_TITLE[s]}**: {text}")
+    for key, (status, text) in setting_summary(profile, results).items():
+        s, c = key.split("-")
+        L.append(f"- {DOT[status]} **{s.upper()}, {CLASS_TITLE[c]}**: {text}")
     for title, _, summ in sections:
         if summ is not None:
             L.append(f"- {DOT[summ[0]]} **{title}**: {summ[1]}")

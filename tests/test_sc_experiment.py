@@ -97,8 +97,9 @@ def test_report_writes_page_figures_csv_and_is_reproducible(tmp_path):
     for f in figs:
         assert f"figures/{f}" in page
     assert "## Summary" in page and "## Verdicts" in page and "\\Omega\\left(" in page
-    for s in ("Strongly convex (SC)", "Generally convex (GC)", "Non-convex (NC)"):
-        assert f"**{s}**" in page.split("## Verdicts")[0]  # one summary line per setting, at the top
+    top = page.split("## Verdicts")[0]
+    for s in ("SC", "GC", "NC"):  # one summary line per setting of the smoke profile, at the top
+        assert f"**{s}, unbiased ω**" in top
     html = (out1 / "report.html").read_text()
     assert html.count("data:image/png;base64,") == len(figs)  # figures inline
     # the CSV is identical whatever the number of processes
