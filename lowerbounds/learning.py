@@ -624,7 +624,7 @@ def section(rows: Sequence[dict], figures_dir: str | Path,
         f"{math.ceil(math.log2(s_lv + 1))}-bit level per coordinate and a 64-bit norm, unbiased, "
         f"ω = {min(d / s_lv**2, math.sqrt(d) / s_lv):.2f}; "
         "error-feedback methods and MSC use it as C/(1+ω)); top-k keeps "
-        f"k = {k} of {d} coordinates ({100 * k / d:.2f}%, the talk's 1% at this size), values and "
+        f"k = {k} of {d} coordinates ({100 * k / d:.3g}%, the nearest integer k to the talk's 1%), values and "
         "indices sent. QSGD needs an unbiased compressor and does not run with top-k.",
         f"- {seeds} seeds; seed i fixes the train/test split, the shards and the initial weights for "
         "every method (a paired comparison), and the minibatches and compressor draws. Mean ± std "
