@@ -33,7 +33,7 @@ from constructions.gc_chain import GCSplitChain
 from constructions.nc_chain import NCSplitChain
 from lowerbounds import algorithm_factory as factory
 from lowerbounds import bounds, validate
-from lowerbounds.measure import run
+from lowerbounds.measure import hyperparameter_text, outcome, run, run_rng
 
 ELL1 = 152.0  # CDHS / Arjevani et al. Lemma 2: ∇F_K is ℓ₁-Lipschitz (THEORY.md §2.4)
 SETTINGS = ("gc", "nc")
@@ -79,7 +79,7 @@ class ChainRunSpec:
         return 1.0 + self.omega if self.compressor == "unbiased" else 1.0 / self.delta
 
     def rng(self) -> np.random.Generator:
-        return np.random.default_rng(np.random.SeedSequence(self.master_seed, spawn_key=(self.seed_index,)))
+        return run_rng(self.master_seed, self.seed_index)
 
 
 def gc_half_length(eps: float, n: int) -> int:
@@ -145,25 +145,17 @@ def execute(spec: ChainRunSpec) -> list[dict]:
     budget = _budget(spec, inst)
     trace = run(inst.problem, alg, ExactOracle(inst.problem), n=spec.n, d=inst.d, budget=budget,
                 eps_min=spec.eps, rng=spec.rng())
-    t = trace.rounds_to_eps(spec.eps)
     F = spec.factor
     vals = dict(L=1.0, Delta_x=1.0, Delta=1.0, eps=spec.eps, n=float(spec.n), omega=F - 1.0, delta=1.0 / F,
                 sigma=0.0)
     lb = max(0.0, bounds.get(f"{spec.setting}-{spec.compressor}-explicit").evaluate(vals))
-    hp = ";".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}"
-                  for k, v in alg.hyperparameters().items())
+    hp = hyperparameter_text(alg)
     return [dict(
         sweep=spec.sweep, setting=spec.setting, compressor=spec.compressor, algorithm=spec.algorithm,
         shared=spec.shared, kappa="", omega=spec.omega if spec.compressor == "unbiased" else "",
         delta=spec.delta if spec.compressor == "contractive" else "", factor=F, n=spec.n, d=inst.d,
         s_or_p=inst.compressor.s, L=1.0, mu="", delta_x=1.0, sigma2=0.0, eps_rel=spec.eps, eps=spec.eps,
         master_seed=spec.master_seed, seed_index=spec.seed_index,
-        rounds="" if t is None else t, censored=t is None,
-        status="reached" if t is not None else trace.status, budget=budget,
-        diverged_at=trace.rounds if trace.status == "diverged" else "",
-        bits_up="" if t is None else int(trace.bits_up[t]),
-        bits_down="" if t is None else int(trace.bits_down[t]),
-        oracle_calls="" if t is None else int(trace.oracle_calls[t]),
-        prog_at_hit="" if t is None else int(trace.progs[t]),
+        budget=budget, **outcome(trace, spec.eps),
         explicit_lower_bound=lb, hyperparameters=f"K={inst.K};" + hp,
     )]

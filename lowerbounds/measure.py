@@ -107,3 +107,29 @@ def run(
     m = t + 1
     return Trace(gaps[:m].copy(), progs[:m].copy(), up[:m].copy(), down[:m].copy(), calls[:m].copy(),
                  budget, status)
+
+
+def outcome(trace: Trace, eps: float) -> dict:
+    """The measurement columns of a results row for accuracy ε (the experiments' shared schema):
+    rounds-to-ε (empty when censored), the status, the round a diverged run stopped at, and the
+    bits, oracle calls and progress at the hit."""
+    t = trace.rounds_to_eps(eps)
+    hit = t is not None
+    return dict(
+        rounds=t if hit else "", censored=not hit, status="reached" if hit else trace.status,
+        diverged_at=trace.rounds if trace.status == "diverged" else "",
+        bits_up=int(trace.bits_up[t]) if hit else "", bits_down=int(trace.bits_down[t]) if hit else "",
+        oracle_calls=int(trace.oracle_calls[t]) if hit else "", prog_at_hit=int(trace.progs[t]) if hit else "",
+    )
+
+
+def hyperparameter_text(algorithm: object) -> str:
+    """``key=value;...`` of the values an algorithm actually used (provenance column)."""
+    hp = algorithm.hyperparameters() if hasattr(algorithm, "hyperparameters") else {}
+    return ";".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in hp.items())
+
+
+def run_rng(master_seed: int, seed_index: int) -> np.random.Generator:
+    """The generator of run ``seed_index``: ``SeedSequence(master_seed, spawn_key=(seed_index,))``,
+    shared by every point and algorithm of a sweep (common random numbers)."""
+    return np.random.default_rng(np.random.SeedSequence(master_seed, spawn_key=(seed_index,)))

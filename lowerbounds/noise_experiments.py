@@ -55,7 +55,7 @@ from constructions.oracles import GaussianOracle, NoisyQuadratic
 from constructions.recipes import nc_noise
 from lowerbounds import algorithm_factory as factory
 from lowerbounds import validate
-from lowerbounds.measure import run
+from lowerbounds.measure import hyperparameter_text, outcome, run, run_rng
 
 SETTINGS = ("sc", "gc", "nc")
 ALGORITHMS = {"sc": ("psgd", "neolithic"), "gc": ("psgd", "neolithic-gc"), "nc": ("psgd", "neolithic-nc")}
@@ -88,7 +88,7 @@ class NoiseRunSpec:
         validate.integer(self.master_seed, "seed", minimum=0)
 
     def rng(self) -> np.random.Generator:
-        return np.random.default_rng(np.random.SeedSequence(self.master_seed, spawn_key=(self.seed_index,)))
+        return run_rng(self.master_seed, self.seed_index)
 
 
 @dataclass(frozen=True)
@@ -153,21 +153,13 @@ def execute(spec: NoiseRunSpec) -> list[dict]:
     budget = int(min(spec.max_rounds, math.ceil(spec.budget_factor * max(inst.bound, 50.0))))
     trace = run(inst.problem, alg, inst.oracle, n=spec.n, d=inst.d, budget=budget,
                 eps_min=spec.eps, rng=spec.rng())
-    t = trace.rounds_to_eps(spec.eps)
-    hp = ";".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}"
-                  for k, v in alg.hyperparameters().items())
+    hp = hyperparameter_text(alg)
     extra = f"h={inst.curvature:.6g};" if inst.curvature is not None else f"p={inst.coin_p:.6g};"
     return [dict(
         sweep=spec.sweep, setting=spec.setting, compressor="none", algorithm=spec.algorithm,
         shared="", kappa=1.0 if spec.setting == "sc" else "", omega=0.0, delta="", factor=1.0,
         n=spec.n, d=inst.d, s_or_p="", L=1.0, mu=1.0 if spec.setting == "sc" else "", delta_x=1.0,
         sigma2=spec.sigma2, eps_rel=spec.eps, eps=spec.eps, master_seed=spec.master_seed,
-        seed_index=spec.seed_index, rounds="" if t is None else t, censored=t is None,
-        status="reached" if t is not None else trace.status, budget=budget,
-        diverged_at=trace.rounds if trace.status == "diverged" else "",
-        bits_up="" if t is None else int(trace.bits_up[t]),
-        bits_down="" if t is None else int(trace.bits_down[t]),
-        oracle_calls="" if t is None else int(trace.oracle_calls[t]),
-        prog_at_hit="" if t is None else int(trace.progs[t]),
+        seed_index=spec.seed_index, budget=budget, **outcome(trace, spec.eps),
         explicit_lower_bound=inst.bound, hyperparameters=extra + hp,
     )]

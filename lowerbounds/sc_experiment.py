@@ -34,7 +34,7 @@ from constructions.compressors import BernoulliSparsifier, Compressor, RandS
 from constructions.sc_chain import SCSplitChain
 from lowerbounds import algorithm_factory as factory
 from lowerbounds import bounds, validate
-from lowerbounds.measure import run
+from lowerbounds.measure import hyperparameter_text, outcome, run, run_rng
 
 ALGORITHMS = ("cgd", "neolithic")
 COMPRESSORS = ("unbiased", "contractive")
@@ -79,7 +79,7 @@ class SCRunSpec:
         return 1.0 + self.omega if self.compressor == "unbiased" else 1.0 / self.delta
 
     def rng(self) -> np.random.Generator:
-        return np.random.default_rng(np.random.SeedSequence(self.master_seed, spawn_key=(self.seed_index,)))
+        return run_rng(self.master_seed, self.seed_index)
 
 
 @dataclass(frozen=True)
@@ -155,11 +155,9 @@ def execute(spec: SCRunSpec) -> list[dict]:
     trace = run(ch, alg, ExactOracle(ch), n=spec.n, d=inst.d, budget=budget,
                 eps_min=min(eps_abs), rng=spec.rng())
     explicit = bounds.get(f"sc-{spec.compressor}-explicit")
-    hp = ";".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}"
-                  for k, v in alg.hyperparameters().items())
+    hp = hyperparameter_text(alg)
     rows = []
     for e_rel, e in zip(spec.eps, eps_abs):
-        t = trace.rounds_to_eps(e)
         # The explicit bound's p_c is the exact crossing probability of this compressor.
         # Outside its condition ε < μΔ_x/4 the bound is vacuous (T ≥ 0), not negative.
         lb = max(0.0, explicit.evaluate(dict(L=ch.L_eff, mu=ch.mu, Delta_x=ch.delta_x, eps=e,
@@ -173,13 +171,7 @@ def execute(spec: SCRunSpec) -> list[dict]:
             s_or_p=getattr(inst.compressor, "s", getattr(inst.compressor, "p", "")),
             L=ch.L, mu=ch.mu, delta_x=ch.delta_x, sigma2=0.0, eps_rel=e_rel, eps=e,
             master_seed=spec.master_seed, seed_index=spec.seed_index,
-            rounds="" if t is None else t, censored=t is None,
-            status="reached" if t is not None else trace.status, budget=budget,
-            diverged_at=trace.rounds if trace.status == "diverged" else "",
-            bits_up="" if t is None else int(trace.bits_up[t]),
-            bits_down="" if t is None else int(trace.bits_down[t]),
-            oracle_calls="" if t is None else int(trace.oracle_calls[t]),
-            prog_at_hit="" if t is None else int(trace.progs[t]),
+            budget=budget, **outcome(trace, e),
             explicit_lower_bound=lb, hyperparameters=hp,
         ))
     return rows
