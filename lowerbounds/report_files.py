@@ -71,8 +71,11 @@ def provenance(**extra: object) -> dict:
     }
 
 
-def check_output_folder(out: Path) -> None:
-    """Refuse a non-empty folder that is not a previous report (see the module docstring)."""
+def check_output_folder(out: Path, create: bool = False) -> bool:
+    """Refuse a non-empty folder that is not a previous report (see the module docstring), and a
+    folder that cannot be made. With ``create`` a missing folder is made now (the only sure test
+    that it can be); returns whether it was, so the caller can remove it again, still empty, if the
+    work fails before the report is written."""
     if out.exists() and not out.is_dir():
         raise ValueError(f"output must be a folder (got the file {str(out)!r})")
     if not out.exists():  # it will be created: its nearest existing parent must be a writable folder
@@ -83,11 +86,24 @@ def check_output_folder(out: Path) -> None:
             raise ValueError(f"output folder {str(out)!r} cannot be created: {str(parent)!r} is a file")
         if not os.access(parent, os.W_OK | os.X_OK):
             raise ValueError(f"output folder {str(out)!r} cannot be created: {str(parent)!r} is not writable")
-    if out.is_dir():
-        others = [p for p in out.iterdir() if not p.name.startswith(".tmp-")]
-        if others and not (out / MANIFEST).exists() and not _is_committed_report(out):
-            raise ValueError(f"output folder {str(out)!r} is not empty and holds no lowerbounds "
-                             f"report (no {MANIFEST}); choose an empty or new folder")
+        if create:
+            try:
+                out.mkdir(parents=True)
+            except OSError as e:
+                raise ValueError(f"output folder {str(out)!r} cannot be created: {e.strerror}") from None
+            return True
+        return False
+    others = [p for p in out.iterdir() if not p.name.startswith(".tmp-")]
+    if others and not (out / MANIFEST).exists() and not _is_committed_report(out):
+        raise ValueError(f"output folder {str(out)!r} is not empty and holds no lowerbounds "
+                         f"report (no {MANIFEST}); choose an empty or new folder")
+    return False
+
+
+def remove_if_empty(out: Path) -> None:
+    """Undo :func:`check_output_folder`'s ``create`` after a failure: no empty folder left behind."""
+    with contextlib.suppress(OSError):
+        out.rmdir()
 
 
 def _is_committed_report(out: Path) -> bool:

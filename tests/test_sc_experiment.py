@@ -151,3 +151,14 @@ def test_failed_report_leaves_previous_one_intact(tmp_path, monkeypatch):
             raise RuntimeError("interrupted")
     assert (out / "README.md").read_text() == "old"
     assert not [p for p in out.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_unwritable_output_is_refused_before_any_run(tmp_path):
+    """The output folder is checked before the sweeps start (not after minutes of work)."""
+    (tmp_path / "notes.txt").write_text("a file")
+    for out in (tmp_path / "notes.txt" / "rep", Path("/proc/lowerbounds-cannot-write-here")):
+        proc = subprocess.run([sys.executable, "-m", "lowerbounds.cli", "report", "--output", str(out),
+                               "--store", str(tmp_path / "store")], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2 and "output" in proc.stderr, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert not (tmp_path / "store").exists()  # not a single run was started

@@ -87,7 +87,19 @@ def run(args: argparse.Namespace) -> int:
                                              scheduler_name="--scheduler")
     store = sweep.check_store(args.store, "--store")
     out = Path(args.output)
-    report_files.check_output_folder(out)
+    created = report_files.check_output_folder(out, create=True)
+    try:
+        return _run(args, profile, jobs, backend, scheduler, store, out)
+    except BaseException:
+        if created:
+            report_files.remove_if_empty(out)
+        raise
+
+
+def _run(args, profile, jobs, backend, scheduler, store, out: Path) -> int:
+    from lowerbounds import page, progress_experiment, report_files, sweep, synthetic_experiments, verification
+    from lowerbounds.sc_experiment import COLUMNS
+
     specs = verification.run_specs(profile)
     prog_cfg = verification.progress_config(profile) if "sc" in profile.settings else None
     prog_specs = [] if prog_cfg is None else progress_experiment.specs(
