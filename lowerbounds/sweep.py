@@ -367,7 +367,7 @@ def run_all(execute: Callable[[S], list[Row]], specs: Sequence[S], *, jobs: int 
     computed_keys: list[str] = []
     info: dict[str, int] = {}
     write_failed = False
-    bar = tqdm(total=len(specs), desc=desc, unit="run", disable=not progress, leave=False)
+    bar = tqdm(total=len(specs), desc=desc, unit="run", disable=None if progress else True, leave=False)  # None: only on a terminal
     bar.update(len(specs) - len(todo) - sum(len(copies.get(i, ())) for i, _ in todo))
     try:
         if backend == "serial" or (backend == "local" and (jobs == 1 or len(todo) <= 1)):
