@@ -175,6 +175,7 @@ class Profile:
     master_seed: int = 0
     progress: dict = field(default_factory=dict, compare=False)  # the progress-envelope figure
     synthetic: dict = field(default_factory=dict, compare=False)  # the synthetic experiments
+    learning: dict = field(default_factory=dict, compare=False)  # the digits experiment (issue 9)
 
     @property
     def eps_fit(self) -> float:
@@ -215,7 +216,7 @@ def load_profile(source: str | Path) -> Profile:
     names = [s.name for s in sweeps]
     if len(set(names)) != len(names):
         raise ValueError(f"profile {str(path)!r}: sweep names must be unique")
-    allowed = {"name", "seeds", "n", "eps", "master_seed", "progress", "synthetic"}
+    allowed = {"name", "seeds", "n", "eps", "master_seed", "progress", "synthetic", "learning"}
     bad = sorted(set(data) - allowed)
     if bad:
         raise ValueError(f"profile {str(path)!r}: unknown key(s) {', '.join(bad)}")
@@ -224,7 +225,8 @@ def load_profile(source: str | Path) -> Profile:
                    n=validate.integer(data.get("n", 4), "n", minimum=2),
                    eps=tuple(validate.eps(e, "eps", upper=1.0) for e in data.get("eps", (1e-2, 1e-4, 1e-6))),
                    master_seed=validate.integer(data.get("master_seed", 0), "seed", minimum=0),
-                   progress=dict(data.get("progress", {})), synthetic=dict(data.get("synthetic", {})))
+                   progress=dict(data.get("progress", {})), synthetic=dict(data.get("synthetic", {})),
+                   learning=dict(data.get("learning", {})))
 
 
 _GRID_CHECK = {"omega": validate.omega, "delta": validate.delta, "kappa": validate.kappa,
@@ -305,6 +307,23 @@ def synthetic_config(profile: Profile) -> dict | None:
     c["rounds"] = validate.integer(c["rounds"], "synthetic rounds", minimum=1)
     c["seeds"] = validate.integer(c["seeds"], "synthetic seeds", minimum=1)
     return c
+
+
+def learning_config(profile: Profile):
+    """The ``[learning]`` table as a :class:`lowerbounds.learning.LearningConfig` (None when absent).
+    Keys are the config's fields; ``skews`` a list."""
+    if not profile.learning:
+        return None
+    from lowerbounds.learning import LearningConfig
+
+    allowed = {f.name for f in fields(LearningConfig)} - {"master_seed"}
+    bad = sorted(set(profile.learning) - allowed)
+    if bad:
+        raise ValueError(f"[learning]: unknown key(s) {', '.join(bad)}; allowed: {', '.join(sorted(allowed))}")
+    kw = dict(profile.learning)
+    if "skews" in kw:
+        kw["skews"] = tuple(float(x) for x in kw["skews"])
+    return LearningConfig(master_seed=profile.master_seed, **kw)
 
 
 RunSpec = SCRunSpec | ChainRunSpec | NoiseRunSpec

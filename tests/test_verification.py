@@ -213,3 +213,35 @@ def test_verify_bad_input_one_line_exit_2(argv, needle):
                        text=True, timeout=120)
     assert p.returncode == 2 and needle in p.stderr, p.stderr
     assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+
+
+def test_a_profile_with_a_learning_table_puts_the_experiment_in_the_report(tmp_path):
+    """[learning] in a profile (the full profile has it) adds issue 9's section to the report."""
+    f = tmp_path / "p.toml"
+    f.write_text(textwrap.dedent("""
+        name = "p"
+        seeds = 2
+        [learning]
+        subset = 600
+        rounds = 40
+        seeds = 2
+        checkpoints = 4
+        [[sweep]]
+        name = "gc-omega"
+        setting = "gc"
+        compressor = "unbiased"
+        param = "omega"
+        grid = [0, 1]
+        eps = 3e-3
+        algorithms = ["cgd"]
+    """))
+    out = tmp_path / "rep"
+    assert main(["report", "--profile", str(f), "--output", str(out), "--store", str(tmp_path / "s"),
+                 "--quiet", "--jobs", "1"]) in (0, 1)
+    page = (out / "README.md").read_text()
+    assert "## Learning on real data" in page and (out / "learning.csv").is_file()
+    assert json.loads((out / "summary.json").read_text())["overall"]["learning"] in ("pass", "fail", "inconclusive")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f.read_text().replace("checkpoints = 4", "nope = 1"))
+    with pytest.raises(ValueError, match="learning"):
+        V.learning_config(V.load_profile(str(bad)))

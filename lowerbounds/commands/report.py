@@ -105,6 +105,7 @@ def _run(args, profile, jobs, backend, scheduler, store, out: Path) -> int:
     prog_specs = [] if prog_cfg is None else progress_experiment.specs(
         prog_cfg["n_grid"], prog_cfg["seeds"], omega=prog_cfg["omega"], kappa=prog_cfg["kappa"],
         rounds=prog_cfg["rounds"], master_seed=profile.master_seed)
+    learn_cfg = verification.learning_config(profile)
     syn_cfg = verification.synthetic_config(profile)
     syn_specs = [] if syn_cfg is None else synthetic_experiments.specs(syn_cfg["rounds"], syn_cfg["seeds"],
                                                                        profile.master_seed)
@@ -125,6 +126,11 @@ def _run(args, profile, jobs, backend, scheduler, store, out: Path) -> int:
         sr = sweep.run_all(synthetic_experiments.execute, syn_specs, desc="synthetic problems", **common)
         syn_rows = sweep.flatten(sr)
         failures += [f.line() for f in sr.summary.errors]
+    learn_rows: list[dict] = []
+    if learn_cfg is not None:
+        from lowerbounds import learning
+
+        learn_rows = learning.run(learn_cfg, jobs=jobs, progress=not args.quiet, store=store, fresh=args.fresh)
     results = verification.analyse(profile, rows)
     overall = verification.overall(results)
     wall = time.perf_counter() - t0
@@ -160,6 +166,11 @@ def _run(args, profile, jobs, backend, scheduler, store, out: Path) -> int:
                              synthetic_experiments.section(syn_rows, sfigs, rounds=syn_cfg["rounds"],
                                                            seeds=syn_cfg["seeds"]), None))
             (tmp / "synthetic.csv").write_text(report_files.csv_text(syn_rows, synthetic_experiments.COLUMNS))
+        if learn_rows:
+            body, summ = learning.section(learn_rows, tmp / "figures", rel_prefix="figures/")
+            sections.append(("Learning on real data: the talk's accuracy table, scaled to a CPU", body, summ))
+            overall["learning"] = summ[0]
+            (tmp / "learning.csv").write_text(report_files.csv_text(learn_rows, learning.COLUMNS))
         md = page.markdown(profile, results, overall, prov, figs, sections, failures)
         (tmp / "README.md").write_text(md)
         (tmp / "report.html").write_text(page.html_page(md, "lowerbounds: theory vs. measurement", tmp))
