@@ -192,4 +192,5 @@ class BlackBoxAudit(Algorithm):
         return self.inner.output(state)
 
     def hyperparameters(self) -> dict[str, float | int | str]:
-        return self.inner.hyperparameters()
+        hp = getattr(self.inner, "hyperparameters", None)  # optional for a plain plug-in class
+        return hp() if callable(hp) else {}

@@ -8,13 +8,14 @@ Write a Python file that defines a class following the protocol of :mod:`algorit
 
     import numpy as np
     from algorithms.comm import RoundAlgorithm          # recommended: bits, calls and the audit
-    from constructions.compressors import Identity
 
     class MyMethod(RoundAlgorithm):
         name = "my-method"
 
-        def __init__(self, L=1.0):
-            self.gamma, self.C = 1.0 / L, Identity()
+        def __init__(self, compressor, L=1.0, d=None):    # the run passes what you ask for by name:
+            self.C = compressor                          # the adversary's compressor (required on the
+            w = compressor.omega(d) if d else 0.0        # hard instances), L, d and, in SC, mu
+            self.gamma = 1.0 / (L * (1.0 + (w or 0.0)))
 
         def _init(self, n, d, x0, rng):                  # state: any object with an ``audit`` field
             return types.SimpleNamespace(x=x0.copy(), n=n, audit=None)
@@ -28,11 +29,12 @@ Write a Python file that defines a class following the protocol of :mod:`algorit
         def output(self, s):                             # the point x̂_t reported after t rounds
             return s.x
 
-then load and run it::
+then run it on the hard instances with ``lowerbounds verify --algorithm my_method.py:MyMethod
+--setting sc --compressor unbiased --sweep omega=0,1,3``, or load and run it yourself::
 
     from algorithms.plugin import load_algorithm_class, audited
     cls = load_algorithm_class("path/to/my_method.py:MyMethod")
-    alg = audited(cls(L=1.0))                            # zero-respecting audit on (tests, verify)
+    alg = audited(cls(compressor, L=1.0, d=d))           # zero-respecting audit on (tests, verify)
     trace = lowerbounds.measure.run(problem, alg, oracle, n=..., d=..., budget=..., eps_min=..., rng=rng)
 
 The contract (THEORY.md §1.3, §0): ``init(n, d, x0, rng) -> state``; ``step(state, oracle, rng) ->

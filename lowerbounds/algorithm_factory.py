@@ -24,19 +24,26 @@ def is_plugin(name: str) -> bool:
     return isinstance(name, str) and ":" in name and name.rpartition(":")[0].endswith(".py")
 
 
-def check_name(name: str, allowed: tuple[str, ...] | None = None, *, needs_compressor: bool = False) -> str:
-    """A registered name (of ``allowed`` when given) or an existing plug-in file; else ValueError.
-    With ``needs_compressor`` a plug-in's constructor must take ``compressor`` (see :func:`make`)."""
-    if is_plugin(name):
-        cls = load_class(name)
-        if needs_compressor and "compressor" not in inspect.signature(cls.__init__).parameters:
-            raise ValueError(f"algorithm {name!r} must take a 'compressor' argument: on the hard instance "
-                             f"the compressor is the lower bound's adversary and cannot be replaced")
-        return name
-    options = tuple(alg_registry.ALGORITHMS) if allowed is None else allowed
-    if name not in options:
-        raise ValueError(f"algorithm must be one of {', '.join(options)} or 'path/to/file.py:ClassName' "
-                         f"(got {name!r})")
+def check_name(name: str, allowed: tuple[str, ...] | None = None, *, needs_compressor: bool = False,
+               provides: tuple[str, ...] = ("compressor", "L", "d", "mu")) -> str:
+    """A registered name (of ``allowed`` when given) or an existing plug-in file, whose constructor
+    can be called with what a run provides (``provides``; :func:`make`); else ValueError. With
+    ``needs_compressor`` the constructor must take ``compressor`` (see :func:`make`)."""
+    if not is_plugin(name):
+        options = tuple(alg_registry.ALGORITHMS) if allowed is None else allowed
+        if name not in options:
+            raise ValueError(f"algorithm must be one of {', '.join(options)} or 'path/to/file.py:ClassName' "
+                             f"(got {name!r})")
+    params = inspect.signature(load_class(name).__init__).parameters
+    if needs_compressor and "compressor" not in params:
+        raise ValueError(f"algorithm {name!r} must take a 'compressor' argument: on the hard instance "
+                         f"the compressor is the lower bound's adversary and cannot be replaced")
+    missing = [p.name for p in list(params.values())[1:]
+               if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+               and p.name not in provides]
+    if missing:
+        raise ValueError(f"algorithm {name!r} needs {', '.join(missing)}, which this sweep cannot give it "
+                         f"(a run provides {', '.join(provides)})")
     return name
 
 

@@ -33,6 +33,7 @@ from constructions.gc_chain import GCSplitChain
 from constructions.nc_chain import NCSplitChain
 from lowerbounds import algorithm_factory as factory
 from lowerbounds import bounds, validate
+from lowerbounds.validate import MAX_FACTOR
 from lowerbounds.measure import hyperparameter_text, outcome, run, run_rng
 
 ELL1 = 152.0  # CDHS / Arjevani et al. Lemma 2: ∇F_K is ℓ₁-Lipschitz (THEORY.md §2.4)
@@ -68,6 +69,9 @@ class ChainRunSpec:
         validate.delta(self.delta)
         validate.eps(self.eps, "eps", upper=1.0)
         validate.integer(self.n, "n", minimum=2)
+        if self.factor > MAX_FACTOR:
+            raise ValueError(f"1+omega or 1/delta must be ≤ {MAX_FACTOR:g} on the hard instance (d = s·(1+ω) "
+                             f"coordinates are stored; got {self.factor:g})")
         validate.integer(self.seed_index, "seed index", minimum=0)
         validate.integer(self.master_seed, "seed", minimum=0)
         F = self.factor

@@ -64,6 +64,18 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"lowerbounds: error: {str(e).splitlines()[0] if str(e) else 'invalid value'}", file=sys.stderr)
         return 2
+    except OSError as e:  # an unusable path found late (a disk, a permission): one line, not a traceback
+        if os.environ.get("LOWERBOUNDS_DEBUG"):
+            raise
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+        print(f"lowerbounds: error: {e.strerror or e}{where}", file=sys.stderr)
+        return 2
+    except (ZeroDivisionError, OverflowError) as e:  # e.g. a bound evaluated at ε = 1e-300
+        if os.environ.get("LOWERBOUNDS_DEBUG"):
+            raise
+        print(f"lowerbounds: error: the values are out of floating-point range ({e}); "
+              f"use less extreme parameters", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("lowerbounds: interrupted", file=sys.stderr)
         return 130

@@ -34,6 +34,7 @@ from constructions.compressors import BernoulliSparsifier, Compressor, RandS
 from constructions.sc_chain import SCSplitChain
 from lowerbounds import algorithm_factory as factory
 from lowerbounds import bounds, validate
+from lowerbounds.validate import MAX_FACTOR
 from lowerbounds.measure import hyperparameter_text, outcome, run, run_rng
 
 ALGORITHMS = ("cgd", "neolithic")
@@ -70,6 +71,9 @@ class SCRunSpec:
         validate.integer(self.n, "n", minimum=2)
         for e in self.eps:
             validate.eps(e, "eps", upper=1.0)
+        if self.factor > MAX_FACTOR:
+            raise ValueError(f"1+omega or 1/delta must be ≤ {MAX_FACTOR:g} on the hard instance (d = s·(1+ω) "
+                             f"coordinates are stored; got {self.factor:g})")
         validate.integer(self.seed_index, "seed index", minimum=0)
         validate.integer(self.master_seed, "seed", minimum=0)
 

@@ -102,6 +102,10 @@ def check_store(store: object, name: str = "store") -> Path:
     p = Path(store)
     if p.exists() and not p.is_dir():
         raise ValueError(f"{name} must be a folder (got the file {str(p)!r})")
+    try:  # made now, before any run, so an unusable path fails in one line and not after the work
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ValueError(f"{name} folder {str(p)!r} cannot be created: {e.strerror}") from None
     return p
 
 

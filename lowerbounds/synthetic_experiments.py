@@ -215,6 +215,14 @@ def section(rows: Sequence[dict], figures: dict[str, str], *, rounds: int, seeds
                 bits = [float(r["bits_up"]) + float(r["bits_down"]) for r in last.values()]
                 div = sum(r["status"] == "diverged" for r in last.values())
                 body.append(f"| {prob} | {comp} | {alg} | {np.median(gaps):.3g} | {np.median(bits):.3g} | {div} |")
-    body += ["", "These curves are illustrations, not verdicts: the lower bounds concern the worst case over "
+    body += ["", "Two curves need a word. QSGD with rand-k drops within a few rounds to a floor and stays "
+             "there: with heterogeneous workers the local gradients at x* are not zero (ζ*² > 0), and a "
+             "method that compresses the gradient itself keeps a variance of order ω·ζ*²/n for ever (the "
+             "ωζ*²/(μnε) term of QSGD's rate, THEORY.md §7), which at ω = 9 is large; MEM-SGD, EF21, DIANA "
+             "and NEOLITHIC compress differences or accumulate the error and do not pay it. DoubleSqueeze "
+             "is slow rather than floored: its default step is the toolkit's conservative heuristic "
+             "(≈ δ_wδ_s/(16L) with both links compressed, `algorithms/doublesqueeze.py`), as Tang et al. "
+             "give no step for a relative compression error. Steps are the theory defaults, not tuned.",
+             "", "These curves are illustrations, not verdicts: the lower bounds concern the worst case over "
              "problems and compressors, and these are two benign problems with independent compressors."]
     return body

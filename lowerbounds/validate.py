@@ -10,6 +10,10 @@ import math
 from typing import Sequence
 
 
+# The largest compression factor 1+ω or 1/δ a dense hard instance is built for (d = s·(1+ω)).
+MAX_FACTOR = 1e5
+
+
 def _num(name: str, value: object) -> float:
     try:
         v = float(value)  # type: ignore[arg-type]
@@ -46,7 +50,7 @@ def eps(value: object, name: str = "eps", upper: float | None = None) -> float:
     if not (0 < v < math.inf):
         raise ValueError(f"{name} must be a finite number > 0 (got {value!r})")
     if upper is not None and v >= upper:
-        raise ValueError(f"{name} must be < {upper:g} (got {value!r})")
+        raise ValueError(f"{name} must lie in (0, {upper:g}) (got {value!r})")
     return v
 
 

@@ -62,6 +62,9 @@ TARGETS = {  # issue 2: (setting, algorithm, swept parameter kind) -> (lo, hi)
 # "slope not below Ω" is undecidable when every measurement is this many times the explicit bound:
 # the bound is then nowhere near binding on the sweep's range.
 FAR_FROM_BINDING = 10.0
+# A slope interval wider than this cannot decide a slope check (it would "contain" almost anything):
+# such checks are inconclusive and say that more seeds are needed.
+MAX_CI_WIDTH = 0.5
 
 
 # ---------------------------------------------------------------------------------------- profiles
@@ -115,8 +118,9 @@ class SweepDef:
                              f"to fit a slope (got {', '.join(f'{g:g}' for g in self.grid)})")
         if not self.algorithms:
             raise ValueError(f"sweep {self.name!r}: algorithms must name at least one algorithm")
+        provides = ("compressor", "L", "d") + (("mu",) if self.setting == "sc" else ())
         for a in self.algorithms:
-            factory.check_name(a, needs_compressor=self.compressor != "none")
+            factory.check_name(a, needs_compressor=self.compressor != "none", provides=provides)
 
     @property
     def kind(self) -> str:
@@ -203,7 +207,10 @@ def profile_names() -> tuple[str, ...]:
 def load_profile(source: str | Path) -> Profile:
     """A profile from a TOML file: a name of ``lowerbounds/specs/*.toml`` or a path."""
     path = Path(source)
-    if not (path.suffix == ".toml" and path.exists()):
+    if path.suffix == ".toml" and not path.is_file():
+        raise ValueError(f"profile file {str(path)!r} does not exist (or name a shipped profile: "
+                         f"{', '.join(profile_names())})")
+    if path.suffix != ".toml":
         validate.choice(str(source), "profile", profile_names())
         path = SPECS / f"{source}.toml"
     try:
@@ -344,8 +351,12 @@ def run_specs(profile: Profile) -> list[RunSpec]:
                             for i in seeds]
                 elif sw.setting == "sc":
                     kw = dict(kappa=sw.kappa, omega=sw.omega, delta=sw.delta)
-                    kw[sw.param] = value
-                    out += [SCRunSpec(compressor=sw.compressor, algorithm=alg, n=n, eps=profile.eps,
+                    eps = profile.eps
+                    if sw.param == "eps":  # one trajectory per point, read at that fraction of the gap
+                        eps = (value,)
+                    else:
+                        kw[sw.param] = value
+                    out += [SCRunSpec(compressor=sw.compressor, algorithm=alg, n=n, eps=eps,
                                       seed_index=i, master_seed=profile.master_seed, sweep=sw.name,
                                       **plug, **kw)
                             for i in seeds]
@@ -444,10 +455,12 @@ def analyse(profile: Profile, rows: Sequence[dict]) -> list[AlgorithmSweep]:
                 own = own.only("noise")
             points, per_point, lower_pts, missing = [], [], [], []
             for value in sw.grid:
+                # SC compression rows carry ε as a fraction of the gap in eps_rel (eps is absolute)
+                col = "eps_rel" if sw.param == "eps" and sw.setting == "sc" else sw.param
                 sel = [r for r in rows if r["sweep"] == sw.name and r["algorithm"] == alg
-                       and float(r[sw.param]) == value
+                       and float(r[col]) == value
                        and (sw.setting != "sc" or sw.compressor == "none"
-                            or float(r["eps_rel"]) == eps_fit)]
+                            or float(r["eps_rel"]) == (value if sw.param == "eps" else eps_fit))]
                 sel.sort(key=lambda r: int(r["seed_index"]))
                 if not sel:  # every run of the point failed (the sweep's summary says why)
                     missing.append(sw.x(value, n))
@@ -483,7 +496,7 @@ def analyse(profile: Profile, rows: Sequence[dict]) -> list[AlgorithmSweep]:
 def verdicts(a: AlgorithmSweep, sw: SweepDef) -> list[Verdict]:
     v = []
     if a.missing:
-        v.append(Verdict("runs completed", "inconclusive",
+        v.append(Verdict("runs completed", "fail",
                          f"every run failed at {sw.x_label} = {', '.join(f'{x:g}' for x in a.missing)} "
                          f"(the page lists the failures); those points are left out"))
     if not a.points:
@@ -500,8 +513,14 @@ def verdicts(a: AlgorithmSweep, sw: SweepDef) -> list[Verdict]:
     v.append(Verdict("lower bound respected", "pass" if pts_ok else "fail", pts_text))
     # -- the growth is not slower than the bound's
     min_ratio = min(p.ratio for p in a.points)
+    wide = a.slope.ok and (a.slope.hi - a.slope.lo) > MAX_CI_WIDTH
     if not a.slope.ok:
         v.append(Verdict("slope not below Ω", "inconclusive", f"slope not fitted: {a.slope.reason}"))
+    elif wide:
+        v.append(Verdict("slope not below Ω", "inconclusive",
+                         f"fitted slope {a.slope.slope:.3f} [{a.slope.lo:.3f}, {a.slope.hi:.3f}]: the interval is "
+                         f"wider than {MAX_CI_WIDTH:g}, too wide to decide (more seeds needed; the Ω bound's "
+                         f"slope is {a.predicted_lower:.3f})"))
     else:
         slope_ok = a.slope.hi + SLOPE_TOL >= a.predicted_lower
         txt = (f"fitted slope {a.slope.slope:.3f} [{a.slope.lo:.3f}, {a.slope.hi:.3f}] "
@@ -520,6 +539,10 @@ def verdicts(a: AlgorithmSweep, sw: SweepDef) -> list[Verdict]:
     if a.algorithm.startswith("neolithic") and a.predicted_own is not None:
         if not a.slope.ok:
             v.append(Verdict("tight", "inconclusive", f"slope not fitted: {a.slope.reason}"))
+        elif wide:
+            v.append(Verdict("tight", "inconclusive",
+                             f"slope interval [{a.slope.lo:.3f}, {a.slope.hi:.3f}] is wider than {MAX_CI_WIDTH:g}: "
+                             f"too wide to decide whether it tracks the Õ bound's slope {a.predicted_own:.3f}"))
         else:
             r = np.array([p.median / p.upper_with_logs for p in a.points])
             band = float(r.max() / r.min())

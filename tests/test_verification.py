@@ -245,3 +245,89 @@ def test_a_profile_with_a_learning_table_puts_the_experiment_in_the_report(tmp_p
     bad.write_text(f.read_text().replace("checkpoints = 4", "nope = 1"))
     with pytest.raises(ValueError, match="learning"):
         V.learning_config(V.load_profile(str(bad)))
+
+
+def test_the_plugin_docstring_example_runs_through_verify(tmp_path):
+    """The example users copy from algorithms/plugin.py must work as written."""
+    import algorithms.plugin as plugin
+
+    doc = plugin.__doc__
+    start = doc.index("    import types")
+    code = textwrap.dedent(doc[start:doc.index("then run it")])
+    f = tmp_path / "my_method.py"
+    f.write_text(code)
+    p = subprocess.run([sys.executable, "-m", "lowerbounds.cli", "verify", "--algorithm", f"{f}:MyMethod",
+                        "--setting", "sc", "--compressor", "unbiased", "--sweep", "omega=0,3", "--kappa", "10",
+                        "--eps", "1e-3", "--seeds", "2", "--quiet", "--jobs", "1", "--json"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert not json.loads(p.stdout)["failures"]
+
+
+def test_a_plain_plugin_class_without_hyperparameters_is_audited_from_outside(tmp_path):
+    f = tmp_path / "plain.py"
+    f.write_text(PLUGIN.replace("from algorithms.comm import RoundAlgorithm", "from algorithms.comm import RoundAlgorithm\n"
+                                "from algorithms.base import RoundStats")
+                 + textwrap.dedent('''
+        class Plain:
+            """only init/step/output"""
+            def __init__(self, compressor, L, d):
+                self.C, self.gamma = compressor, 1.0 / (L * (1.0 + compressor.omega(d)))
+            def init(self, n, d, x0, rng):
+                return {"x": x0.copy(), "n": n}
+            def step(self, s, oracle, rng):
+                G = oracle.query(np.broadcast_to(s["x"], (s["n"], s["x"].size)), rng)
+                M = self.C(G, rng)
+                s["x"] = s["x"] - self.gamma * M.mean(axis=0)
+                return s, RoundStats(int(self.C.bits(M).sum()), 64 * s["x"].size, s["n"])
+            def output(self, s):
+                return s["x"]
+    '''))
+    p = subprocess.run([sys.executable, "-m", "lowerbounds.cli", "verify", "--algorithm", f"{f}:Plain",
+                        "--setting", "sc", "--compressor", "unbiased", "--sweep", "omega=0,3", "--kappa", "10",
+                        "--eps", "1e-3", "--seeds", "2", "--quiet", "--jobs", "1", "--json"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr + p.stdout
+    assert not json.loads(p.stdout)["failures"]
+
+
+def test_verify_exits_1_when_runs_fail(tmp_path):
+    p = _verify(tmp_path, "Cheater")
+    assert p.returncode == 1 and "failed" in p.stdout
+
+
+def test_sc_eps_sweep_reads_each_fraction_of_the_gap():
+    sw = V.SweepDef("sc-eps", "unbiased", "eps", (1e-2, 1e-4), kappa=30.0, algorithms=("cgd",))
+    res = V.analyse(V.Profile("p", (sw,), seeds=1),
+                    [r for s in V.run_specs(V.Profile("p", (sw,), seeds=1)) for r in V.execute(s)])
+    (r,) = res
+    assert [p.x for p in r.points] == [100.0, 10000.0] and r.points[0].median < r.points[1].median
+
+
+def test_a_too_wide_slope_interval_is_inconclusive_not_pass():
+    from lowerbounds import stats
+
+    pts = tuple(V.PointStat(value=v, x=v, rounds=(10.0,), median=10.0, ci=(10.0, 10.0), explicit_bound=1.0,
+                            ratio=10.0, frac_at_or_above=1.0, censored=0, eps=1e-3, upper_with_logs=10.0)
+                for v in (1.0, 2.0))
+    a = V.AlgorithmSweep("s", "neolithic", pts, stats.SlopeFit(1.0, 0.4, 1.3), 1.0, 1.0)
+    sw = V.SweepDef("s", "unbiased", "omega", (0.0, 1.0))
+    got = {v.check: v.status for v in V.verdicts(a, sw)}
+    assert got["slope not below Ω"] == "inconclusive" and got["tight"] == "inconclusive"
+    narrow = V.verdicts(a.__class__(**{**a.__dict__, "slope": stats.SlopeFit(1.0, 0.95, 1.05)}), sw)
+    assert {v.check: v.status for v in narrow}["tight"] == "pass"
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["verify", "--setting", "sc", "--compressor", "unbiased", "--algorithm", "cgd", "--sweep", "omega=0,1e308"], "≤"),
+    (["verify", "--setting", "nc", "--compressor", "unbiased", "--algorithm", "neolithic", "--sweep", "omega=0,1"], "mu"),
+    (["verify", "--setting", "nc", "--compressor", "unbiased", "--algorithm", "psgd", "--sweep", "omega=0,1"], "compressor"),
+    (["verify", "--setting", "sc", "--compressor", "unbiased", "--algorithm", "cgd", "--sweep", "omega=0,1",
+      "--store", "/proc/lowerbounds-no"], "store"),
+    (["report", "--profile", "/tmp/lowerbounds-no-such-profile.toml"], "does not exist"),
+    (["bounds", "--setting", "nc", "--eps", "1e-300"], "floating-point"),
+])
+def test_more_bad_input_one_line_exit_2(argv, needle):
+    p = subprocess.run([sys.executable, "-m", "lowerbounds.cli", *argv], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and needle in p.stderr, p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr

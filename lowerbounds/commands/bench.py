@@ -6,8 +6,8 @@ Every module in :mod:`lowerbounds.benchmarks` (found at call time, so a module a
 without touching this command) defines ``benchmark(quick: bool) -> dict`` that returns named
 measurements taken in one run: times, and ratios of times where a shared, noisy machine makes a
 bare time meaningless (lambdify vs subs, certifier overhead, lazy vs dense, 1 vs all cores, ...).
-Examples of what they report: ``bounds`` (issue 6: lambdify on 10⁶ grid points vs subs point by
-point), ``certify`` (issue 4: the certifier's wall time at d = 10⁴ with the default trials).
+Examples of what they report: ``bounds`` (lambdify on 10⁶ grid points vs subs point by
+point), ``certify`` (the certifier's wall time at d = 10⁴ with the default trials).
 
 --quick asks each benchmark for its short version (smaller sizes; seconds, not minutes).
 A benchmark that raises, or returns something other than a dict, is reported in one line on
@@ -191,6 +191,9 @@ def run(args: argparse.Namespace, package: str | None = None) -> int:
     output = Path(args.output) if args.output else None
     if output is not None and output.is_dir():
         raise ValueError(f"--output must be a file path, not a folder (got {args.output!r})")
+    if output is not None and not output.absolute().parent.is_dir():  # checked before the benchmarks run
+        raise ValueError(f"--output: the folder {str(output.absolute().parent)!r} does not exist "
+                         f"(got {args.output!r})")
     disable = {"auto": None, "always": False, "never": True}[args.progress]  # None: tty only
     from lowerbounds import __version__
 

@@ -1,4 +1,4 @@
-"""Evaluate, tabulate and compare the registered bounds (issue 6; THEORY.md §4, §7).
+"""Evaluate, tabulate and compare the registered bounds (THEORY.md §4, §7).
 
 Forms:
 

@@ -1,4 +1,4 @@
-"""Run the learning experiment alone: the talk's accuracy table, scaled to a CPU (issue 9).
+"""Run the learning experiment alone: the talk's accuracy table, scaled to a CPU.
 
   lowerbounds learn [--output DIR] [--seeds N] [--rounds T] [--gamma G] [--skews 0,1]
                     [--seed S] [--jobs J] [--store DIR] [--quick] [--quiet]
@@ -88,7 +88,17 @@ def run(args: argparse.Namespace) -> int:
     jobs = sweep.resolve_jobs(args.jobs, "--jobs")
     store = None if args.store is None else sweep.check_store(args.store, "--store")
     out = Path(args.output)
-    report_files.check_output_folder(out)
+    created = report_files.check_output_folder(out, create=True)
+    try:
+        return _run(args, config, jobs, store, out)
+    except BaseException:
+        if created:
+            report_files.remove_if_empty(out)
+        raise
+
+
+def _run(args: argparse.Namespace, config, jobs: int, store, out: Path) -> int:
+    from lowerbounds import learning, page, report_files
 
     t0 = time.perf_counter()
     rows = learning.run(config, jobs=jobs, progress=not args.quiet, store=store)

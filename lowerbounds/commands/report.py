@@ -19,7 +19,7 @@ DIR (default: reports/):
   summary.json  statistics, slopes and verdicts in machine-readable form
 
 Profiles are TOML files (lowerbounds/specs/): default (every setting, a few minutes on 2 cores),
-full (larger grids, more seeds), smoke (seconds; for tests). --profile also takes a path to your
+full (larger grids, more seeds), smoke (seconds: a plumbing check for tests, too few seeds and points for its verdicts to mean much). --profile also takes a path to your
 own file. The files are written to a temporary folder first and moved into place only when all
 exist. Every finished run is kept in the store (default .lowerbounds-cache/ in the current folder)
 as soon as it ends, keyed by its spec and a fingerprint of the code, so an interrupted report
@@ -135,7 +135,8 @@ def _run(args, profile, jobs, backend, scheduler, store, out: Path) -> int:
     overall = verification.overall(results)
     wall = time.perf_counter() - t0
     prov = report_files.provenance(profile=profile.name, master_seed=profile.master_seed,
-                                   seeds=profile.seeds, runs=len(specs) + len(prog_specs) + len(syn_specs),
+                                   seeds=profile.seeds,
+                                   runs_all_experiments=len(specs) + len(prog_specs) + len(syn_specs),
                                    jobs=jobs, runs_summary=results_runs.summary.lines(limit=0)[0],
                                    backend=backend, wall_time=f"{wall:.1f} s")
     with report_files.staged(out) as tmp:
@@ -182,5 +183,6 @@ def _run(args, profile, jobs, backend, scheduler, store, out: Path) -> int:
                    "sweep_summary": results_runs.summary.as_dict(), "provenance": prov}
         (tmp / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     line = ", ".join(f"{k}: {v}" for k, v in overall.items())
-    print(f"wrote {out}/README.md ({len(rows)} rows from {len(specs)} runs in {wall:.0f} s); {line}")
+    print(f"wrote {out}/README.md ({len(rows)} rows from {len(specs)} sweep runs, "
+          f"{len(specs) + len(prog_specs) + len(syn_specs)} runs in all, in {wall:.0f} s); {line}")
     return 1 if "fail" in overall.values() else 0

@@ -18,13 +18,14 @@ of LΔ_x; for NC and the σ² sweeps the target itself (L = Δ = Δ_x = 1 throug
 
 Prints, per point, the median rounds, its bootstrap interval and the explicit bound; per sweep,
 the fitted and predicted slopes and every verdict. Exit code: 0 if every check passes or is
-inconclusive, 1 if one fails, 2 on bad input.
+inconclusive, 1 if one fails or a run failed (e.g. a plug-in caught by the audit), 2 on bad input.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 
 from lowerbounds import validate
 
@@ -48,7 +49,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                                "2e-5 (NC)")
     p.add_argument("--n", default="4", help="workers, ≥ 2 (default 4)")
     p.add_argument("--seeds", default="5", help="seeds per point (default 5)")
-    p.add_argument("--seed", default="0", help="master seed (default 0)")
+    p.add_argument("--seed", default=None, help="master seed (default 0, or the spec file's master_seed)")
     p.add_argument("--jobs", default="-1", help="local processes (default -1: every core)")
     p.add_argument("--store", default=None, metavar="DIR", help="keep finished runs in DIR and reuse them")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -85,7 +86,7 @@ def inline_profile(args: argparse.Namespace):
     return Profile(name="inline", sweeps=(sw,), seeds=validate.integer(args.seeds, "--seeds", minimum=1),
                    n=validate.integer(args.n, "--n", minimum=2),
                    eps=(eps,) if sc_compression else (1e-6,),
-                   master_seed=validate.integer(args.seed, "--seed", minimum=0))
+                   master_seed=validate.integer(args.seed or 0, "--seed", minimum=0))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         if any(getattr(args, k) is not None for k in ("setting", "compressor", "algorithm", "sweep")):
             raise ValueError("--spec runs the sweeps of its file: drop --setting/--compressor/--algorithm/--sweep")
         profile = verification.load_profile(args.spec)
+        if args.seed is not None:
+            profile = replace(profile, master_seed=validate.integer(args.seed, "--seed", minimum=0))
     else:
         profile = inline_profile(args)
     jobs = sweep.resolve_jobs(args.jobs, "--jobs")
@@ -138,4 +141,6 @@ def run(args: argparse.Namespace) -> int:
         for f in failures:
             print(f"failed: {f}")
         print("overall: " + ", ".join(f"{k}: {v}" for k, v in overall.items()))
-    return 1 if "fail" in overall.values() else 0
+    if failures and not args.json:
+        print(f"{len(failures)} run(s) failed: exit code 1")
+    return 1 if "fail" in overall.values() or failures else 0
