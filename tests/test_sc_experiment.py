@@ -161,4 +161,4 @@ def test_unwritable_output_is_refused_before_any_run(tmp_path):
                                "--store", str(tmp_path / "store")], capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2 and "output" in proc.stderr, proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
-    assert not (tmp_path / "store").exists()  # not a single run was started
+    assert not list((tmp_path / "store").rglob("*.json"))  # not a single run was started

@@ -191,9 +191,12 @@ def run(args: argparse.Namespace, package: str | None = None) -> int:
     output = Path(args.output) if args.output else None
     if output is not None and output.is_dir():
         raise ValueError(f"--output must be a file path, not a folder (got {args.output!r})")
-    if output is not None and not output.absolute().parent.is_dir():  # checked before the benchmarks run
-        raise ValueError(f"--output: the folder {str(output.absolute().parent)!r} does not exist "
-                         f"(got {args.output!r})")
+    if output is not None:  # checked before the benchmarks run: missing folders are made later,
+        anc = output.absolute().parent  # but a file in the way cannot be
+        while not anc.exists():
+            anc = anc.parent
+        if not anc.is_dir():
+            raise ValueError(f"--output: {str(anc)!r} is a file, so {args.output!r} cannot be written")
     disable = {"auto": None, "always": False, "never": True}[args.progress]  # None: tty only
     from lowerbounds import __version__
 
