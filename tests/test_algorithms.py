@@ -359,8 +359,9 @@ def test_unbiased_theorems_refuse_a_contractive_compressor(make):
 
 
 def test_explicit_steps_lift_the_assumption():
-    QSGD(TopK(2), 1.0, gamma=0.1)
-    DIANA(TopK(2), 1.0, gamma=0.1, alpha=0.5)
+    # with the step given, the theorem's formula (and so its unbiasedness assumption) is not used
+    assert QSGD(TopK(2), 1.0, gamma=0.1)._gamma == 0.1
+    assert DIANA(TopK(2), 1.0, gamma=0.1, alpha=0.5)._gamma == 0.1
 
 
 @pytest.mark.parametrize("bad", [
